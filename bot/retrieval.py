@@ -1,0 +1,69 @@
+"""Hybrid retrieval: dense (MiniLM in Chroma) and BM25, fused by reciprocal rank."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.embedding import Embedder
+from bot.glossary import expand_query
+from bot.settings import RetrievalSettings
+from bot.store import LoadedIndex
+from bot.types import Hit
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    question: str
+    expanded: str  # the question with learned acronyms and long forms added
+    query_vector: np.ndarray
+    terms: tuple[str, ...]  # stemmed content terms, typos corrected
+    hits: tuple[Hit, ...]
+
+
+def reciprocal_rank_fusion(
+    rankings: Sequence[Sequence[str]], k: int = 60, weights: Sequence[float] | None = None
+) -> list[tuple[str, float]]:
+    """Fuse rankings of ids into one, best first: score(id) = Σ weight / (k + rank), rank from 1.
+
+    >>> reciprocal_rank_fusion([["a", "b"], ["b", "c"]], k=1)
+    [('b', 0.8333333333333333), ('a', 0.5), ('c', 0.3333333333333333)]
+    """
+    weights = weights or [1.0] * len(rankings)
+    scores: dict[str, float] = {}
+    for ranking, weight in zip(rankings, weights, strict=True):
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
+    return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+class HybridRetriever:
+    def __init__(self, index: LoadedIndex, embedder: Embedder, settings: RetrievalSettings) -> None:
+        self._index = index
+        self._embedder = embedder
+        self._settings = settings
+
+    def retrieve(self, question: str, top_k: int | None = None) -> Retrieval:
+        index = self._index
+        expanded = expand_query(question, index.manifest.acronyms)
+        query_vector = self._embedder.embed_query(expanded)
+        terms = tuple(index.lexical.query_terms(expanded))
+        count = len(index.passages)
+        if count == 0:
+            return Retrieval(question, expanded, query_vector, terms, ())
+        candidates = min(self._settings.candidates, count)
+        result = index.collection.query(query_embeddings=[query_vector], n_results=candidates, include=[])
+        dense_ids: list[str] = list(result["ids"][0])
+        lexical_ids = [index.passages[row].passage_id for row, _ in index.lexical.rank(terms, candidates)]
+        fused = reciprocal_rank_fusion([dense_ids, lexical_ids], k=self._settings.rrf_k)
+        dense_rank = {pid: rank for rank, pid in enumerate(dense_ids, start=1)}
+        lexical_rank = {pid: rank for rank, pid in enumerate(lexical_ids, start=1)}
+        hits = []
+        for passage_id, score in fused[: top_k or self._settings.top_k]:
+            row = index.row_of[passage_id]
+            similarity = float(index.passage_vectors[row] @ query_vector)
+            hits.append(Hit(index.passages[row], score, dense_rank.get(passage_id), lexical_rank.get(passage_id),
+                            similarity))
+        return Retrieval(question, expanded, query_vector, terms, tuple(hits))

@@ -1,0 +1,117 @@
+"""One frozen settings object: defaults, then a TOML file, then `BOT_*` environment variables.
+
+Only the entry points (CLI, app, eval runner) call `load_settings`; everything else is handed what it needs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings.sources import TomlConfigSettingsSource
+
+from bot.errors import ConfigError
+
+DEFAULT_CONFIG_FILE = Path("bot.toml")
+
+
+class ChunkingSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    max_words: int = Field(140, ge=30, le=400, description="Longest passage, in words, before it is split.")
+    min_words: int = Field(25, ge=1, le=200, description="Shorter paragraphs join the next one in the section.")
+
+
+class RetrievalSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    top_k: int = Field(6, ge=1, le=50, description="Passages handed to the answerer.")
+    candidates: int = Field(30, ge=1, le=500, description="Passages taken from each of dense and BM25.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+
+
+class AnswerSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    mode: Literal["extractive"] = Field(
+        "extractive", description="extractive: answers are sentences of the retrieved passages, each cited."
+    )
+    max_sentences: int = Field(3, ge=1, le=10, description="Most sentences in one answer (lists may use all).")
+    min_confidence: float = Field(
+        0.42, ge=0.0, le=1.0, description="Below this evidence score the answer says the documents don't say."
+    )
+    max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused politely.")
+
+
+class Settings(BaseSettings):
+    """Every setting of the product. Nested values come from `BOT_ANSWER__MODE`-style variables."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="forbid", env_prefix="BOT_", env_nested_delimiter="__")
+
+    corpus_dir: Path = Field(Path("corpus"), description="Folder of documents to index.")
+    index_dir: Path = Field(Path("index"), description="Folder of the built index.")
+    auto_ingest: bool = Field(
+        True, description="Update the index before answering when the corpus changed since it was built."
+    )
+    chroma_host: str | None = Field(None, description="Use a Chroma server at this host instead of index/.")
+    chroma_port: int = Field(8000, description="Port of the Chroma server.")
+    host: str = Field("127.0.0.1", description="Address the app binds.")
+    port: int = Field(7860, description="Port the app serves on.")
+    chunking: ChunkingSettings = ChunkingSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    answer: AnswerSettings = AnswerSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # load_settings() merges the file and the environment it is given; the class reads nothing by itself.
+        return (init_settings,)
+
+
+class _MappingEnvSource(EnvSettingsSource):
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        self._environ = dict(environ)
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {key.lower(): value for key, value in self._environ.items()}
+
+
+def _deep_merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _deep_merge(dict(merged[key]), value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_settings(
+    path: Path | str | None = None, environ: Mapping[str, str] | None = None, **overrides: Any
+) -> Settings:
+    """Build the settings: defaults < TOML file (`path`, `$BOT_CONFIG` or ./bot.toml) < `BOT_*` < overrides."""
+    environ = os.environ if environ is None else environ
+    config_file = Path(path or environ.get("BOT_CONFIG") or DEFAULT_CONFIG_FILE)
+    if (path or environ.get("BOT_CONFIG")) and not config_file.is_file():
+        raise ConfigError(f"settings file {config_file} does not exist; create it or unset BOT_CONFIG")
+    env = {k: v for k, v in environ.items() if k.upper().startswith("BOT_") and k.upper() != "BOT_CONFIG"}
+    try:
+        from_file = TomlConfigSettingsSource(Settings, toml_file=config_file)() if config_file.is_file() else {}
+        from_env = _MappingEnvSource(Settings, env)()
+        merged = _deep_merge(_deep_merge(from_file, from_env), {k: v for k, v in overrides.items() if v is not None})
+        return Settings(**merged)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors(include_url=False)
+        )
+        raise ConfigError(f"invalid settings ({problems}); fix {config_file} or the BOT_* variables") from None
+    except ValueError as error:
+        raise ConfigError(f"invalid settings: {error}; fix {config_file} or the BOT_* variables") from None
