@@ -1,5 +1,9 @@
 # `make run` serves the chat; `make test` runs the whole suite. Both set up .venv first.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
+SHELL := bash
+.SHELLFLAGS := -eo pipefail -c
+# pip warns once per package about this machine's empty extra indexes; that noise hides real errors.
+QUIET_PIP := 2>&1 | { grep -v 'is ignored: it is neither' || true; }
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -10,10 +14,10 @@ setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --upgrade pip $(QUIET_PIP)
 	# torch first, pinned: the CPU build on this disk (any other version pulls a multi-GB CUDA build).
-	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet torch==2.13.0 $(QUIET_PIP)
+	$(PY) -m pip install --quiet -e '.[test]' $(QUIET_PIP)
 	touch $(STAMP)
 
 index: setup

@@ -9,6 +9,7 @@ only when they add words of the question the answer does not yet cover. Weak evi
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -42,7 +43,8 @@ DATE = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b(january|february|march|april|may|j
 ENTITY = re.compile(r"\b[A-Z][A-Za-z]*[A-Z][A-Za-z]*\b|\b[A-Z][a-z]+(?:\s+(?:of|for|and|the)?\s*[A-Z][a-z]+)+")
 DEFINITION = re.compile(r"\b(is|are|means|refers to|stands for)\b|\(|—")
 
-WEIGHTS = {"similarity": 0.50, "coverage": 0.30, "kind": 0.10, "prior": 0.10}
+DEFAULT_WEIGHTS = {"similarity": 0.30, "passage": 0.15, "coverage": 0.50, "kind": 0.15, "prior": 0.0, "echo": 0.10,
+                   "passage_coverage": 0.4}
 
 
 def answer_kind(question: str) -> AnswerKind:
@@ -80,16 +82,18 @@ class Candidate:
 
 
 class ExtractiveAnswerer:
-    def __init__(self, settings: AnswerSettings, max_citations: int = 3) -> None:
+    def __init__(self, settings: AnswerSettings, max_citations: int = 3,
+                 weights: dict[str, float] | None = None) -> None:
         self._settings = settings
         self._max_citations = max_citations
+        self._weights = {**DEFAULT_WEIGHTS, **(weights or {})}
 
     def answer(self, retrieval: Retrieval, index: LoadedIndex) -> Answer:
         hits = retrieval.hits
         if not hits:
             return self._abstain("The documents don't say: the index holds no passages yet.", "empty index", hits)
         kind = answer_kind(retrieval.question)
-        weights = _term_weights(retrieval.terms, index)
+        weights = _term_weights(retrieval.question_terms or retrieval.terms, index)
         candidates = self._candidates(retrieval, index, kind, weights)
         best = max(candidates, key=lambda c: c.score)
         if best.score < self._settings.min_confidence:
@@ -105,7 +109,8 @@ class ExtractiveAnswerer:
     def _candidates(self, retrieval: Retrieval, index: LoadedIndex, kind: AnswerKind,
                     weights: dict[str, float]) -> list[Candidate]:
         total_weight = sum(weights.values()) or 1.0
-        top_score = retrieval.hits[0].score
+        question_terms = set(weights)
+        question_lower = retrieval.expanded.lower()
         candidates: list[Candidate] = []
         for rank, hit in enumerate(retrieval.hits):
             passage = hit.passage
@@ -114,19 +119,38 @@ class ExtractiveAnswerer:
             context_terms = set(content_terms(" ".join(filter(None, (passage.meta.title, passage.section)))))
             header_text = passage.sentence_text(passage.header) if passage.header else ""
             header_terms = set(content_terms(header_text))
-            prior = hit.score / top_score
+            prior = 1.0 - rank / len(retrieval.hits)
+            passage_terms = frozenset(content_terms(passage.index_text))
+            passage_coverage = sum(w for t, w in weights.items()
+                                   if _matches(t, passage_terms, retrieval.alternatives)) / total_weight
             for position, span in enumerate(passage.sentences):
                 text = passage.sentence_text(span)
                 terms = frozenset(content_terms(text))
-                own = sum(w for t, w in weights.items() if t in terms)
-                inherited = sum(w for t, w in weights.items() if t not in terms and t in (context_terms | header_terms))
-                coverage = (own + 0.5 * inherited) / total_weight
-                kind_match = has_kind(text, kind) or (kind == "date" and has_kind(header_text, "date"))
+                is_header = span == passage.header
+                inherited_header = set() if is_header else header_terms
+                alternatives = retrieval.alternatives
+                matched = {t for t in weights if _matches(t, terms, alternatives)}
+                in_header = {t for t in weights if t not in matched and _matches(t, frozenset(inherited_header),
+                                                                                   alternatives)}
+                in_context = {t for t in weights if t not in matched and t not in in_header
+                              and _matches(t, frozenset(context_terms), alternatives)}
+                own = sum(weights[t] for t in matched)
+                from_header = sum(weights[t] for t in in_header)
+                from_context = sum(weights[t] for t in in_context)
+                coverage = (own + from_header + 0.5 * from_context) / total_weight
+                novelty = len(terms - question_terms) / len(terms) if terms else 0.0
+                kind_match = _has_new(text, kind, question_lower) or (
+                    kind == "date" and _has_new(header_text, "date", question_lower))
                 similarity = float(similarities[position])
-                score = (WEIGHTS["similarity"] * similarity + WEIGHTS["coverage"] * coverage
-                         + WEIGHTS["kind"] * float(kind_match) + WEIGHTS["prior"] * prior)
+                score = (self._weights["similarity"] * similarity
+                         + self._weights["passage"] * float(hit.dense_similarity or 0.0)
+                         + self._weights["coverage"] * coverage
+                         + self._weights["kind"] * float(kind_match)
+                         + self._weights["prior"] * prior
+                         + self._weights["passage_coverage"] * passage_coverage
+                         - self._weights["echo"] * float(novelty < 0.34))
                 candidates.append(Candidate(rank, passage, span, score, similarity, coverage,
-                                            terms | frozenset(context_terms) | frozenset(header_terms)))
+                                            terms | frozenset(context_terms) | frozenset(inherited_header)))
         return candidates
 
     def _compose(self, best: Candidate, candidates: list[Candidate], kind: AnswerKind,
@@ -182,6 +206,28 @@ class ExtractiveAnswerer:
         related = tuple(_citation(hit.passage, hit.score, ()) for hit in hits[: self._max_citations])
         return Answer(text=text, sentences=(), citations=(), abstained=True, reason=reason, related=related,
                       retrieved=tuple(hit.passage.passage_id for hit in hits))
+
+
+def _matches(term: str, sentence_terms: frozenset[str],
+             alternatives: Mapping[str, tuple[frozenset[str], ...]] | None = None) -> bool:
+    """A question term found in the sentence: itself, a word sharing its first six letters ('partner' for
+    'partnership'), or an alternative form (an acronym's long form, or the acronym of a long form)."""
+    if term in sentence_terms:
+        return True
+    if len(term) >= 6 and any(t[:6] == term[:6] for t in sentence_terms):
+        return True
+    return any(option <= sentence_terms for option in (alternatives or {}).get(term, ()))
+
+
+def _has_new(text: str, kind: AnswerKind, question: str) -> bool:
+    """The sentence holds an answer of this kind that the question does not already contain."""
+    if kind == "number":
+        return any(m.group(0).lower() not in question for m in NUMBER.finditer(text))
+    if kind == "date":
+        return any(m.group(0).lower() not in question for m in DATE.finditer(text))
+    if kind == "entity":
+        return any(m.group(0).lower() not in question for m in ENTITY.finditer(text))
+    return has_kind(text, kind)
 
 
 def _term_weights(terms: tuple[str, ...], index: LoadedIndex) -> dict[str, float]:

@@ -43,6 +43,8 @@ def split_sentences(text: str, offset: int = 0) -> list[Span]:
             last_word = before.rstrip(".!?\"”’)]").rsplit(" ", 1)[-1].lower()
             if last_word in ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha()):
                 continue
+            if re.fullmatch(r"\(?\d{1,3}[.)]", before.strip()):  # a list number, not a sentence
+                continue
             spans.append(_trimmed(text, line_start + cursor, line_start + match.start() + 1, offset))
             cursor = match.end()
         spans.append(_trimmed(text, line_start + cursor, line_end, offset))

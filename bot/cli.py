@@ -33,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose or args.command == "ingest" else logging.WARNING,
                         format="%(message)s")
+    logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
     try:
         settings = load_settings(args.config, corpus_dir=args.corpus, index_dir=args.index)
         if args.command == "ingest":
@@ -44,9 +45,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _ingest(settings, rebuild: bool) -> int:  # type: ignore[no-untyped-def]
+    from bot.documents import discover
     from bot.embedding import MiniLMEmbedder
     from bot.service import build_index
 
+    discover(settings.corpus_dir)  # a missing or misconfigured corpus is reported before the model loads
     report = build_index(settings, MiniLMEmbedder(), rebuild=rebuild)
     print(report.summary())
     return 0

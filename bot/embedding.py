@@ -101,7 +101,8 @@ class MiniLMEmbedder:
         if cached is not None:
             self._cache.move_to_end(text)
             return cached
-        vector = np.asarray(self._model.encode([text], normalize_embeddings=True, convert_to_numpy=True)[0],
+        vector = np.asarray(self._model.encode([text], normalize_embeddings=True, convert_to_numpy=True,
+                                                show_progress_bar=False)[0],
                             dtype=np.float32)
         vector.setflags(write=False)
         self._cache[text] = vector

@@ -32,6 +32,7 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
         "abstained": answer.abstained,
         "citations": [citation_to_json(c) for c in answer.citations],
         "latency_ms": answer.latency_ms,
+        "sentences": [{"text": s.text, "citation": s.citation} for s in answer.sentences],
         "reason": answer.reason,
         "related": [citation_to_json(c) for c in answer.related],
         "retrieved": list(answer.retrieved),

@@ -8,7 +8,7 @@ start of a word (Schwartz & Hearst, 2003).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 SHORT_FORM = r"[A-Za-z][A-Za-z0-9&\-]{1,11}"
 LONG_THEN_SHORT = re.compile(rf"((?:[\w’'\-]+[ ,]+){{1,14}}?)\(\s*({SHORT_FORM})\s*\)")
@@ -93,3 +93,26 @@ def expand_query(question: str, acronyms: Mapping[str, str]) -> str:
         elif long_form.lower() in lowered:
             additions.append(short)
     return f"{question} ({'; '.join(additions)})" if additions else question
+
+
+def term_alternatives(
+    terms: Iterable[str], acronyms: Mapping[str, str], to_terms: Callable[[str], list[str]]
+) -> dict[str, tuple[frozenset[str], ...]]:
+    """Other ways a question term can appear: an acronym's long form (all its terms), or the acronym of a long form.
+
+    `to_terms` turns text into the same stemmed terms as `terms`.
+    """
+    present = set(terms)
+    alternatives: dict[str, list[frozenset[str]]] = {}
+    for short, long_form in acronyms.items():
+        short_terms = to_terms(short)
+        long_terms = frozenset(to_terms(long_form))
+        if len(short_terms) != 1 or not long_terms:
+            continue
+        short_term = short_terms[0]
+        if short_term in present:
+            alternatives.setdefault(short_term, []).append(long_terms)
+        if long_terms <= present:
+            for term in long_terms:
+                alternatives.setdefault(term, []).append(frozenset({short_term}))
+    return {term: tuple(options) for term, options in alternatives.items()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Sequence
 from functools import lru_cache
@@ -62,6 +63,7 @@ class LexicalIndex:
     def build(cls, texts: Sequence[str]) -> LexicalIndex:
         import bm25s
 
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         tokenised = [content_terms(text) or ["∅"] for text in texts]
         bm25 = bm25s.BM25()
         bm25.index(tokenised, show_progress=False)

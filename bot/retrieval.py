@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from bot.embedding import Embedder
-from bot.glossary import expand_query
+from bot.glossary import expand_query, term_alternatives
+from bot.lexical import content_terms
 from bot.settings import RetrievalSettings
 from bot.store import LoadedIndex
 from bot.types import Hit
@@ -19,8 +20,10 @@ class Retrieval:
     question: str
     expanded: str  # the question with learned acronyms and long forms added
     query_vector: np.ndarray
-    terms: tuple[str, ...]  # stemmed content terms, typos corrected
+    terms: tuple[str, ...]  # stemmed content terms of the expanded question, typos corrected
     hits: tuple[Hit, ...]
+    question_terms: tuple[str, ...] = ()  # the same for the question as asked
+    alternatives: Mapping[str, tuple[frozenset[str], ...]] = field(default_factory=dict)
 
 
 def reciprocal_rank_fusion(
@@ -50,9 +53,11 @@ class HybridRetriever:
         expanded = expand_query(question, index.manifest.acronyms)
         query_vector = self._embedder.embed_query(expanded)
         terms = tuple(index.lexical.query_terms(expanded))
+        question_terms = tuple(dict.fromkeys(index.lexical.query_terms(question)))
+        alternatives = term_alternatives(question_terms, index.manifest.acronyms, content_terms)
         count = len(index.passages)
         if count == 0:
-            return Retrieval(question, expanded, query_vector, terms, ())
+            return Retrieval(question, expanded, query_vector, terms, (), question_terms, alternatives)
         candidates = min(self._settings.candidates, count)
         result = index.collection.query(query_embeddings=[query_vector], n_results=candidates, include=[])
         dense_ids: list[str] = list(result["ids"][0])
@@ -66,4 +71,4 @@ class HybridRetriever:
             similarity = float(index.passage_vectors[row] @ query_vector)
             hits.append(Hit(index.passages[row], score, dense_rank.get(passage_id), lexical_rank.get(passage_id),
                             similarity))
-        return Retrieval(question, expanded, query_vector, terms, tuple(hits))
+        return Retrieval(question, expanded, query_vector, terms, tuple(hits), question_terms, alternatives)

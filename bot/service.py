@@ -36,6 +36,7 @@ def chroma_connector(settings: Settings) -> ChromaConnector:
 
 
 def build_index(settings: Settings, embedder: Embedder, rebuild: bool = False) -> IngestReport:
+    """Bring the index up to date with the corpus folder (see `bot.ingest.ingest`)."""
     return ingest(settings.corpus_dir, settings.index_dir, embedder, settings.chunking, chroma_connector(settings),
                   rebuild=rebuild)
 

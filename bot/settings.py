@@ -39,7 +39,7 @@ class AnswerSettings(BaseModel):
     )
     max_sentences: int = Field(3, ge=1, le=10, description="Most sentences in one answer (lists may use all).")
     min_confidence: float = Field(
-        0.42, ge=0.0, le=1.0, description="Below this evidence score the answer says the documents don't say."
+        0.50, ge=0.0, le=1.0, description="Below this evidence score the answer says the documents don't say."
     )
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused politely.")
 
