@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from bot.lexical import content_terms
@@ -101,10 +101,11 @@ class ExtractiveAnswerer:
             reason = f"no passage answers it closely enough (evidence {best.score:.2f})"
             if missing:
                 reason += "; nothing found about: " + ", ".join(sorted(missing))
-            return self._abstain("The documents don't say. The closest passages are listed as related reading.",
-                                 reason, hits)
-        chosen = self._compose(best, candidates, kind, weights)
-        return self._render(chosen, hits)
+            answer = self._abstain("The documents don't say. The closest passages are listed as related reading.",
+                                   reason, hits)
+        else:
+            answer = self._render(self._compose(best, candidates, kind, weights), hits)
+        return replace(answer, confidence=round(best.score, 4))
 
     def _candidates(self, retrieval: Retrieval, index: LoadedIndex, kind: AnswerKind,
                     weights: dict[str, float]) -> list[Candidate]:
@@ -200,12 +201,12 @@ class ExtractiveAnswerer:
                 citations.append(_citation(hit.passage, hit.score, ()))
         text = " ".join(sentence.text for sentence in sentences)
         return Answer(text=text, sentences=tuple(sentences), citations=tuple(citations), abstained=False,
-                      retrieved=tuple(hit.passage.passage_id for hit in hits))
+                      retrieved=tuple(_citation(hit.passage, hit.score, ()) for hit in hits))
 
     def _abstain(self, text: str, reason: str, hits: tuple[Hit, ...]) -> Answer:
         related = tuple(_citation(hit.passage, hit.score, ()) for hit in hits[: self._max_citations])
         return Answer(text=text, sentences=(), citations=(), abstained=True, reason=reason, related=related,
-                      retrieved=tuple(hit.passage.passage_id for hit in hits))
+                      retrieved=tuple(_citation(hit.passage, hit.score, ()) for hit in hits))
 
 
 def _matches(term: str, sentence_terms: frozenset[str],

@@ -25,9 +25,12 @@ def citation_to_json(citation: Citation) -> dict[str, Any]:
     }
 
 
-def answer_to_json(answer: Answer) -> dict[str, Any]:
-    """`{"answer", "abstained", "citations", "latency_ms"}` plus the reason and related passages."""
-    return {
+def answer_to_json(answer: Answer, with_retrieved: bool = False) -> dict[str, Any]:
+    """`{"answer", "abstained", "citations", "latency_ms"}` plus the reason and related passages.
+
+    `with_retrieved` adds every retrieved passage in order (for evaluation: the rank of the gold passage).
+    """
+    result = {
         "answer": answer.text,
         "abstained": answer.abstained,
         "citations": [citation_to_json(c) for c in answer.citations],
@@ -35,8 +38,11 @@ def answer_to_json(answer: Answer) -> dict[str, Any]:
         "sentences": [{"text": s.text, "citation": s.citation} for s in answer.sentences],
         "reason": answer.reason,
         "related": [citation_to_json(c) for c in answer.related],
-        "retrieved": list(answer.retrieved),
+        "confidence": answer.confidence,
     }
+    if with_retrieved:
+        result["retrieved"] = [citation_to_json(c) for c in answer.retrieved]
+    return result
 
 
 def describe_source(citation: Citation) -> str:

@@ -59,9 +59,14 @@ class HybridRetriever:
         if count == 0:
             return Retrieval(question, expanded, query_vector, terms, (), question_terms, alternatives)
         candidates = min(self._settings.candidates, count)
-        result = index.collection.query(query_embeddings=[query_vector], n_results=candidates, include=[])
-        dense_ids: list[str] = list(result["ids"][0])
-        lexical_ids = [index.passages[row].passage_id for row, _ in index.lexical.rank(terms, candidates)]
+        mode = self._settings.mode
+        dense_ids: list[str] = []
+        lexical_ids: list[str] = []
+        if mode in ("hybrid", "dense"):
+            result = index.collection.query(query_embeddings=[query_vector], n_results=candidates, include=[])
+            dense_ids = list(result["ids"][0])
+        if mode in ("hybrid", "lexical"):
+            lexical_ids = [index.passages[row].passage_id for row, _ in index.lexical.rank(terms, candidates)]
         fused = reciprocal_rank_fusion([dense_ids, lexical_ids], k=self._settings.rrf_k)
         dense_rank = {pid: rank for rank, pid in enumerate(dense_ids, start=1)}
         lexical_rank = {pid: rank for rank, pid in enumerate(lexical_ids, start=1)}

@@ -5,19 +5,25 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 from bot.answering import ExtractiveAnswerer
 from bot.chunking import chunking_fingerprint
 from bot.embedding import Embedder, MiniLMEmbedder
 from bot.errors import IndexNotBuiltError
 from bot.ingest import IngestReport, index_is_current, ingest
-from bot.retrieval import HybridRetriever
+from bot.retrieval import HybridRetriever, Retrieval
 from bot.settings import Settings
 from bot.store import ChromaConnector, LoadedIndex, open_index
 from bot.types import Answer
 
 log = logging.getLogger(__name__)
+
+
+class Answerer(Protocol):
+    """Turns retrieved passages into an answer (the extractive answerer, or a test's stand-in)."""
+
+    def answer(self, retrieval: Retrieval, index: LoadedIndex) -> Answer: ...
 
 
 @dataclass(frozen=True)
@@ -44,15 +50,17 @@ def build_index(settings: Settings, embedder: Embedder, rebuild: bool = False) -
 class QuestionAnswerer:
     """Answers questions from one opened index; build it with `QuestionAnswerer.open(settings)`."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, index: LoadedIndex) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder, index: LoadedIndex,
+                 answerer: Answerer | None = None) -> None:
         self.settings = settings
         self.embedder = embedder
         self.index = index
         self._retriever = HybridRetriever(index, embedder, settings.retrieval)
-        self._answerer = ExtractiveAnswerer(settings.answer)
+        self._answerer = answerer or ExtractiveAnswerer(settings.answer)
 
     @classmethod
-    def open(cls, settings: Settings, embedder: Embedder | None = None) -> QuestionAnswerer:
+    def open(cls, settings: Settings, embedder: Embedder | None = None,
+             answerer: Answerer | None = None) -> QuestionAnswerer:
         """Load the model and the index, first bringing the index up to date when `auto_ingest` is on."""
         embedder = embedder or MiniLMEmbedder()
         current = settings.corpus_dir.is_dir() and index_is_current(
@@ -65,7 +73,7 @@ class QuestionAnswerer:
                         settings.corpus_dir)
         index = open_index(settings.index_dir, chroma_connector(settings), embedder.model_id,
                            chunking_fingerprint(settings.chunking))
-        return cls(settings, embedder, index)
+        return cls(settings, embedder, index, answerer)
 
     def ask(self, question: Any) -> Answer:
         """Answer one question; bad input gets a polite answer that says what to change, never an exception."""

@@ -113,4 +113,5 @@ class Answer:
     reason: str | None = None
     related: tuple[Citation, ...] = ()  # closest passages, shown when the answer abstains
     latency_ms: float = 0.0
-    retrieved: tuple[str, ...] = field(default=())  # passage ids in retrieval order, for evaluation
+    retrieved: tuple[Citation, ...] = field(default=())  # every passage retrieved, in order, for evaluation
+    confidence: float | None = None  # the evidence score the abstention threshold is compared with

@@ -56,7 +56,7 @@ def run_questions(settings: Settings, questions: Sequence[Question], ingest_firs
     results = []
     for question in questions:
         answer = answerer.ask(question.question)
-        results.append({"id": question.id, "question": question.question, **answer_to_json(answer)})
+        results.append({"id": question.id, "question": question.question, **answer_to_json(answer, with_retrieved=True)})
     return results
 
 
