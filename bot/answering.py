@@ -1,9 +1,11 @@
 """The extractive answerer: the sentences of the retrieved passages that answer, each one cited.
 
-Every candidate sentence is scored on its meaning (cosine to the question), the question's words it
-and its headings carry (idf-weighted), whether it holds the kind of answer asked for (a number, a
-date, an organisation), and its passage's retrieval rank. The best sentence answers; others join
-only when they add words of the question the answer does not yet cover. Weak evidence abstains.
+Every candidate sentence is scored on its meaning (cosine to the question), the question's words it and
+the headings above it carry (idf-weighted, phrases counting extra), whether it brings the kind of answer
+asked for (a number, a date, a name the question does not already hold), and how well its passage covers
+the question. Each part of a two-part question gets its own best sentence. A question that needs a detail
+(an email address, an amount, a date) is answered only by a sentence that holds one; otherwise, and when
+the evidence is weak, the answer says the documents don't say.
 """
 
 from __future__ import annotations
@@ -11,63 +13,18 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Literal
 
+from bot.intent import QuestionPart, question_parts, satisfies
 from bot.lexical import content_terms
 from bot.retrieval import Retrieval
 from bot.settings import AnswerSettings
 from bot.store import LoadedIndex
 from bot.types import Answer, AnswerSentence, Citation, Hit, Passage, Span
 
-AnswerKind = Literal["number", "date", "entity", "list", "definition", "other"]
-
-KIND_PATTERNS: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
-    ("date", re.compile(r"\b(when|what year|which year|until when|since when|by when|what date|which date|"
-                        r"how long|start(ed)? date|end(ed)? date|what period|timeline|dates?)\b")),
-    ("number", re.compile(r"\b(how many|how much|number of|what percentage|what per ?cent|percent|what share|"
-                          r"what proportion|how big|what amount|count of)\b")),
-    ("list", re.compile(r"\b(which countries|what countries|which areas|what areas|list|which sectors|"
-                        r"what are the|which are the|name the|what three|what four|what two|which three|"
-                        r"which four|key areas|components)\b")),
-    ("entity", re.compile(r"\b(who|whom|whose|which (organi[sz]ation|authority|agency|institution|ministry|"
-                          r"department|body|partner|government|country)|what (organi[sz]ation|authority|agency|"
-                          r"institution|ministry|department|body)|partners?|funds?|funded|implements?|"
-                          r"implemented|contact|counsellor)\b")),
-    ("definition", re.compile(r"\b(what is|what's|what are|what does .* (mean|stand for)|define|meaning of|"
-                              r"stands? for)\b")),
-)
-NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
-                    r"fifty|hundred|thousand|million|billion|half|third|quarter)\b", re.IGNORECASE)
-DATE = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b(january|february|march|april|may|june|july|august|september|"
-                  r"october|november|december)\b", re.IGNORECASE)
-ENTITY = re.compile(r"\b[A-Z][A-Za-z]*[A-Z][A-Za-z]*\b|\b[A-Z][a-z]+(?:\s+(?:of|for|and|the)?\s*[A-Z][a-z]+)+")
-DEFINITION = re.compile(r"\b(is|are|means|refers to|stands for)\b|\(|—")
-
 DEFAULT_WEIGHTS = {"similarity": 0.30, "passage": 0.15, "coverage": 0.50, "kind": 0.15, "prior": 0.0, "echo": 0.10,
-                   "passage_coverage": 0.4}
-
-
-def answer_kind(question: str) -> AnswerKind:
-    """What kind of answer a question wants, e.g. 'How many inspections…' → 'number'."""
-    lowered = question.lower()
-    for kind, pattern in KIND_PATTERNS:
-        if pattern.search(lowered):
-            return kind
-    return "other"
-
-
-def has_kind(text: str, kind: AnswerKind) -> bool:
-    if kind == "number":
-        return bool(NUMBER.search(text))
-    if kind == "date":
-        return bool(DATE.search(text))
-    if kind == "entity":
-        return bool(ENTITY.search(text))
-    if kind == "list":
-        return text.count(",") >= 2 or text.rstrip().endswith(":")
-    if kind == "definition":
-        return bool(DEFINITION.search(text))
-    return True
+                   "passage_coverage": 0.4, "phrase": 0.15}
+LABEL = re.compile(r"^([A-Z][^:.!?]{2,80}):\s")  # "Internal Training via DIFE2DIFE: A robust programme…"
+Alternatives = Mapping[str, tuple[frozenset[str], ...]]
 
 
 @dataclass(frozen=True)
@@ -75,10 +32,10 @@ class Candidate:
     hit_rank: int
     passage: Passage
     span: Span
+    text: str
     score: float
-    similarity: float
     coverage: float
-    terms: frozenset[str]
+    terms: frozenset[str]  # the sentence's terms with those it inherits from headings and labels
 
 
 class ExtractiveAnswerer:
@@ -92,92 +49,146 @@ class ExtractiveAnswerer:
         hits = retrieval.hits
         if not hits:
             return self._abstain("The documents don't say: the index holds no passages yet.", "empty index", hits)
-        kind = answer_kind(retrieval.question)
+        parts = question_parts(retrieval.question)
+        whole = QuestionPart(retrieval.question, parts[0].kind if len(parts) == 1 else "other",
+                             parts[0].need if len(parts) == 1 else None, parts[0].count if len(parts) == 1 else None)
         weights = _term_weights(retrieval.question_terms or retrieval.terms, index)
-        candidates = self._candidates(retrieval, index, kind, weights)
+        candidates = self._candidates(retrieval, index, whole, weights)
         best = max(candidates, key=lambda c: c.score)
+        confidence = round(best.score, 4)
         if best.score < self._settings.min_confidence:
             missing = [t for t in weights if t not in best.terms and weights[t] >= max(weights.values()) * 0.6]
             reason = f"no passage answers it closely enough (evidence {best.score:.2f})"
             if missing:
                 reason += "; nothing found about: " + ", ".join(sorted(missing))
-            answer = self._abstain("The documents don't say. The closest passages are listed as related reading.",
-                                   reason, hits)
-        else:
-            answer = self._render(self._compose(best, candidates, kind, weights), hits)
-        return replace(answer, confidence=round(best.score, 4))
+            return replace(self._abstain(_DONT_SAY, reason, hits), confidence=confidence)
+        chosen: list[Candidate] = []
+        unanswered: list[QuestionPart] = []
+        for part in parts:
+            answer_for_part = self._answer_part(part, whole, retrieval, index, weights, candidates, chosen)
+            if answer_for_part is None:
+                unanswered.append(part)
+            elif answer_for_part not in chosen:
+                chosen.append(answer_for_part)
+        if not chosen:
+            need = unanswered[0].need if unanswered else None
+            reason = f"the passages found do not give the {need} asked for" if need else "no sentence answers it"
+            return replace(self._abstain(_DONT_SAY, reason, hits), confidence=min(confidence, 0.0))
+        if len(parts) == 1:
+            chosen = self._complete(chosen, candidates, weights)
+        spans = self._expand(chosen, parts)
+        answer = self._render(spans, hits)
+        if unanswered:
+            answer = replace(answer, reason="not found: " + "; ".join(p.text for p in unanswered))
+        return replace(answer, confidence=confidence)
 
-    def _candidates(self, retrieval: Retrieval, index: LoadedIndex, kind: AnswerKind,
+    def _answer_part(self, part: QuestionPart, whole: QuestionPart, retrieval: Retrieval, index: LoadedIndex,
+                     weights: dict[str, float], candidates: list[Candidate],
+                     chosen: list[Candidate]) -> Candidate | None:
+        """The best sentence for one part of the question, or None when no sentence has what it needs."""
+        question = retrieval.expanded.lower()
+        if part is not whole and part.text != whole.text:
+            part_terms = set(content_terms(part.text))
+            part_weights = {t: w * (1.0 if _matches(t, frozenset(part_terms)) else 0.5)
+                            for t, w in weights.items()} if part_terms else weights
+            candidates = self._candidates(retrieval, index, part, part_weights)
+        ranked = sorted(candidates, key=lambda c: -c.score)
+        best_score = ranked[0].score
+        eligible = [c for c in ranked if c.score >= best_score * 0.75 and (
+            part.need is None or satisfies(_with_header(c), part.need, question, part.count))]
+        if not eligible:
+            return None
+        for candidate in eligible:
+            already = next((c for c in chosen if (c.passage.passage_id, c.span) == (candidate.passage.passage_id,
+                                                                                     candidate.span)), None)
+            if already is not None and candidate.score >= eligible[0].score * 0.9:
+                return already  # one sentence answers this part too
+        return eligible[0]
+
+    def _candidates(self, retrieval: Retrieval, index: LoadedIndex, part: QuestionPart,
                     weights: dict[str, float]) -> list[Candidate]:
         total_weight = sum(weights.values()) or 1.0
-        question_terms = set(weights)
-        question_lower = retrieval.expanded.lower()
+        alternatives = retrieval.alternatives
+        novelty_terms = set(weights) | set(retrieval.terms)
+        question = retrieval.expanded.lower()
+        question_bigrams = _bigrams(content_terms(retrieval.question))
         candidates: list[Candidate] = []
         for rank, hit in enumerate(retrieval.hits):
             passage = hit.passage
             row = index.row_of[passage.passage_id]
             similarities = index.sentence_vectors_of(row) @ retrieval.query_vector
-            context_terms = set(content_terms(" ".join(filter(None, (passage.meta.title, passage.section)))))
+            context_terms = frozenset(content_terms(" ".join(filter(None, (passage.meta.title, passage.section)))))
             header_text = passage.sentence_text(passage.header) if passage.header else ""
-            header_terms = set(content_terms(header_text))
-            prior = 1.0 - rank / len(retrieval.hits)
+            label = LABEL.match(passage.text)
+            header_terms = frozenset(content_terms(header_text + " " + (label.group(1) if label else "")))
             passage_terms = frozenset(content_terms(passage.index_text))
-            passage_coverage = sum(w for t, w in weights.items()
-                                   if _matches(t, passage_terms, retrieval.alternatives)) / total_weight
+            passage_coverage = sum(w for t, w in weights.items() if _matches(t, passage_terms, alternatives))
+            prior = 1.0 - rank / len(retrieval.hits)
             for position, span in enumerate(passage.sentences):
                 text = passage.sentence_text(span)
-                terms = frozenset(content_terms(text))
-                is_header = span == passage.header
-                inherited_header = set() if is_header else header_terms
-                alternatives = retrieval.alternatives
+                sentence_terms = content_terms(text)
+                terms = frozenset(sentence_terms)
+                inherited = frozenset() if span == passage.header else header_terms
                 matched = {t for t in weights if _matches(t, terms, alternatives)}
-                in_header = {t for t in weights if t not in matched and _matches(t, frozenset(inherited_header),
-                                                                                   alternatives)}
-                in_context = {t for t in weights if t not in matched and t not in in_header
-                              and _matches(t, frozenset(context_terms), alternatives)}
-                own = sum(weights[t] for t in matched)
-                from_header = sum(weights[t] for t in in_header)
-                from_context = sum(weights[t] for t in in_context)
-                coverage = (own + from_header + 0.5 * from_context) / total_weight
-                novelty = len(terms - question_terms) / len(terms) if terms else 0.0
-                kind_match = _has_new(text, kind, question_lower) or (
-                    kind == "date" and _has_new(header_text, "date", question_lower))
-                similarity = float(similarities[position])
-                score = (self._weights["similarity"] * similarity
+                in_header = {t for t in weights if t not in matched and _matches(t, inherited, alternatives)}
+                in_context = {t for t in weights if t not in matched | in_header
+                              and _matches(t, context_terms, alternatives)}
+                coverage = (sum(weights[t] for t in matched | in_header)
+                            + 0.5 * sum(weights[t] for t in in_context)) / total_weight
+                novelty = len(terms - novelty_terms) / len(terms) if terms else 0.0
+                kind_match = part.need is None or satisfies(text, part.need, question, part.count) or (
+                    part.need in ("date", "duration") and satisfies(header_text, part.need, question))
+                phrase = (len(question_bigrams & _bigrams(sentence_terms)) / len(question_bigrams)
+                          if question_bigrams else 0.0)
+                score = (self._weights["similarity"] * float(similarities[position])
                          + self._weights["passage"] * float(hit.dense_similarity or 0.0)
                          + self._weights["coverage"] * coverage
                          + self._weights["kind"] * float(kind_match)
                          + self._weights["prior"] * prior
-                         + self._weights["passage_coverage"] * passage_coverage
-                         - self._weights["echo"] * float(novelty < 0.34))
-                candidates.append(Candidate(rank, passage, span, score, similarity, coverage,
-                                            terms | frozenset(context_terms) | frozenset(inherited_header)))
+                         + self._weights["passage_coverage"] * passage_coverage / total_weight
+                         + self._weights["phrase"] * phrase
+                         - self._weights["echo"] * float(novelty < 0.34 or (
+                             span == passage.header and part.need not in ("date", "duration"))))
+                candidates.append(Candidate(rank, passage, span, text, score, coverage,
+                                            terms | context_terms | inherited))
         return candidates
 
-    def _compose(self, best: Candidate, candidates: list[Candidate], kind: AnswerKind,
-                 weights: dict[str, float]) -> list[tuple[Passage, Span]]:
-        chosen: list[tuple[Passage, Span]] = [(best.passage, best.span)]
-        passage = best.passage
-        if kind == "date" and passage.header and best.span != passage.header and not has_kind(
-                passage.sentence_text(best.span), "date"):
-            chosen.insert(0, (passage, passage.header))
-        text = passage.sentence_text(best.span)
-        if text.rstrip().endswith(":"):
-            following = [s for s in passage.sentences if s.start > best.span.start]
-            chosen += [(passage, s) for s in following[: self._settings.max_sentences + 5]]
-            return chosen
-        covered = set(best.terms)
-        limit = self._settings.max_sentences
+    def _complete(self, chosen: list[Candidate], candidates: list[Candidate],
+                  weights: dict[str, float]) -> list[Candidate]:
+        """Add the sentences that carry question words the answer lacks, or continue it in the same passage."""
+        best = chosen[0]
+        covered = set().union(*(c.terms for c in chosen))
+        total = sum(weights.values()) or 1.0
         for candidate in sorted(candidates, key=lambda c: -c.score):
-            if len(chosen) >= limit:
+            if len(chosen) >= self._settings.max_sentences or candidate.score < best.score * 0.8:
                 break
-            if (candidate.passage, candidate.span) in chosen or candidate.score < best.score * 0.8:
+            if any((c.passage.passage_id, c.span) == (candidate.passage.passage_id, candidate.span) for c in chosen):
                 continue
-            gain = sum(weights[t] for t in candidate.terms if t in weights and t not in covered)
-            if gain >= 0.25 * sum(weights.values()):
-                chosen.append((candidate.passage, candidate.span))
+            gain = sum(w for t, w in weights.items() if t in candidate.terms and t not in covered)
+            follows = (candidate.passage.passage_id == best.passage.passage_id
+                       and candidate.passage.sentences.index(candidate.span)
+                       == candidate.passage.sentences.index(best.span) + 1
+                       and candidate.score >= best.score * 0.9)
+            if gain >= 0.25 * total or follows:
+                chosen.append(candidate)
                 covered |= candidate.terms
         return chosen
+
+    def _expand(self, chosen: list[Candidate], parts: tuple[QuestionPart, ...]) -> list[tuple[Passage, Span]]:
+        """The chosen sentences in answer order, with a record's date line or a list's items where they belong."""
+        spans: list[tuple[Passage, Span]] = []
+        wants_date = any(part.need in ("date", "duration") for part in parts)
+        for candidate in chosen:
+            passage, span = candidate.passage, candidate.span
+            if (wants_date and passage.header and span != passage.header
+                    and (passage, passage.header) not in spans and not _has_date(candidate.text)):
+                spans.append((passage, passage.header))
+            if (passage, span) not in spans:
+                spans.append((passage, span))
+            if candidate.text.rstrip().endswith(":"):
+                following = [s for s in passage.sentences if s.start > span.start]
+                spans += [(passage, s) for s in following[: self._settings.max_sentences + 5]]
+        return spans
 
     def _render(self, chosen: list[tuple[Passage, Span]], hits: tuple[Hit, ...]) -> Answer:
         citations: list[Citation] = []
@@ -209,26 +220,34 @@ class ExtractiveAnswerer:
                       retrieved=tuple(_citation(hit.passage, hit.score, ()) for hit in hits))
 
 
-def _matches(term: str, sentence_terms: frozenset[str],
-             alternatives: Mapping[str, tuple[frozenset[str], ...]] | None = None) -> bool:
+_DONT_SAY = "The documents don't say. The closest passages are listed as related reading."
+
+
+def _with_header(candidate: Candidate) -> str:
+    passage = candidate.passage
+    header = passage.sentence_text(passage.header) if passage.header and passage.header != candidate.span else ""
+    return f"{header}\n{candidate.text}" if header else candidate.text
+
+
+def _has_date(text: str) -> bool:
+    return satisfies(text, "date", "")
+
+
+def _bigrams(terms: list[str]) -> set[tuple[str, str]]:
+    return set(zip(terms, terms[1:], strict=False))
+
+
+def _matches(term: str, sentence_terms: frozenset[str], alternatives: Alternatives | None = None) -> bool:
     """A question term found in the sentence: itself, a word sharing its first six letters ('partner' for
-    'partnership'), or an alternative form (an acronym's long form, or the acronym of a long form)."""
+    'partnership'), an agent noun's verb ('funder' for 'fund'), or an alternative form (an acronym's long
+    form, or the acronym of a long form)."""
     if term in sentence_terms:
         return True
     if len(term) >= 6 and any(t[:6] == term[:6] for t in sentence_terms):
         return True
+    if term.endswith("er") and len(term) > 5 and term[:-2] in sentence_terms:
+        return True
     return any(option <= sentence_terms for option in (alternatives or {}).get(term, ()))
-
-
-def _has_new(text: str, kind: AnswerKind, question: str) -> bool:
-    """The sentence holds an answer of this kind that the question does not already contain."""
-    if kind == "number":
-        return any(m.group(0).lower() not in question for m in NUMBER.finditer(text))
-    if kind == "date":
-        return any(m.group(0).lower() not in question for m in DATE.finditer(text))
-    if kind == "entity":
-        return any(m.group(0).lower() not in question for m in ENTITY.finditer(text))
-    return has_kind(text, kind)
 
 
 def _term_weights(terms: tuple[str, ...], index: LoadedIndex) -> dict[str, float]:

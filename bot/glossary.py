@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 
 SHORT_FORM = r"[A-Za-z][A-Za-z0-9&\-]{1,11}"
-LONG_THEN_SHORT = re.compile(rf"((?:[\w’'\-]+[ ,]+){{1,14}}?)\(\s*({SHORT_FORM})\s*\)")
+LONG_THEN_SHORT = re.compile(rf"((?:[\w’'\-“”\"]+[ ,]+){{1,14}}?)\(\s*({SHORT_FORM})\s*\)")
 SHORT_THEN_LONG = re.compile(rf"\b({SHORT_FORM})\s+[—–-]\s+(?:the\s+)?((?:[\w’'\-]+\s+){{1,14}}[\w’'\-]+)")
 MAX_LONG_WORDS = 14
 
@@ -63,7 +63,7 @@ def learn_acronyms(texts: Iterable[str]) -> dict[str, str]:
             short = match.group(2).strip("-")
             if not _is_short_form(short):
                 continue
-            words = match.group(1).replace(",", " ").split()[-MAX_LONG_WORDS:]
+            words = re.sub(r"[,“”\"]", " ", match.group(1)).split()[-MAX_LONG_WORDS:]
             long_form = best_long_form(short, words)
             if long_form:
                 found.setdefault(short, _clean_long_form(long_form))

@@ -1,0 +1,154 @@
+"""What a question asks for: its parts, the kind of answer each wants, and details that must be present.
+
+"How many inspections were done, and over how long?" has two parts: a number and a duration. "What is
+her email address?" can only be answered by a sentence that holds an email address; a passage that
+names the person but not the address does not answer it, and the answer says so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+AnswerKind = Literal["number", "date", "duration", "entity", "list", "definition", "other"]
+Need = Literal["email", "phone", "web address", "amount of money", "percentage", "number", "date", "duration",
+               "name", "list of names"]
+
+KIND_PATTERNS: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
+    ("duration", re.compile(r"\b(how long|for how many (years|months)|what duration|over how long)\b")),
+    ("date", re.compile(r"\b(when|what years?|which years?|until when|since when|by when|what date|which date|"
+                        r"start(ed)? date|end(ed)? date|what period|which period|timeline|dates?|"
+                        r"what time)\b")),
+    ("number", re.compile(r"\b(how many|how much|number of|what percentage|what per ?cent|percent|what share|"
+                          r"what proportion|how big|what amount|count of|what budget|what was the budget|"
+                          r"what is the budget|worth)\b|%")),
+    ("list", re.compile(r"\b(which countries|what countries|which areas|what areas|list|which sectors|"
+                        r"what are the|which are the|name the|what (two|three|four|five|six) |"
+                        r"which (two|three|four|five|six) |key areas|components|what other)\b")),
+    ("entity", re.compile(r"\b(who|whom|whose|which (organi[sz]ations?|authority|authorities|agency|institution|"
+                          r"ministry|department|body|partners?|government|country|institute|centre|center|"
+                          r"project|programme|convention)|what (organi[sz]ation|authority|agency|institution|"
+                          r"ministry|department|body)|partners?|funds?|funded|funders?|implements?|implemented|"
+                          r"contact|counsellor|where)\b")),
+    ("definition", re.compile(r"\b(what is|what's|whats|wats|what are|what does .* (mean|stand for)|define|"
+                              r"meaning of|stands? for|refer to)\b")),
+)
+
+NEED_PATTERNS: tuple[tuple[Need, re.Pattern[str]], ...] = (
+    ("email", re.compile(r"\be-?mail\b")),
+    ("phone", re.compile(r"\b(phone|telephone|hotline number|helpline number|mobile number|fax)\b")),
+    ("web address", re.compile(r"\b(url|web address|website address|link to)\b")),
+    ("amount of money", re.compile(r"\b(budget|cost|costs|how much money|funding amount|worth|contribut\w* how much|"
+                                   r"how much .*\b(contribut\w*|spen[dt]|give|gave|fund\w*|pa(y|id)|invest\w*))\b")),
+    ("percentage", re.compile(r"\b(percentage|per ?cent|what share|what proportion)\b|%")),
+)
+
+PART_SPLIT = re.compile(
+    r"(?:,\s*|\s+)(?:and|but|also|plus)\s+(?=(?:how|what|when|which|who|whom|whose|where|why|until|in which|"
+    r"over how|for how)\b)|[;?]\s+(?=\w)",
+    re.IGNORECASE,
+)
+COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+
+
+@dataclass(frozen=True)
+class QuestionPart:
+    text: str
+    kind: AnswerKind
+    need: Need | None  # a detail without which a sentence cannot answer this part
+    count: int | None = None  # "which five countries" → 5
+
+
+def answer_kind(question: str) -> AnswerKind:
+    """The kind of answer a question wants, e.g. 'How many inspections…' → 'number'."""
+    lowered = question.lower()
+    for kind, pattern in KIND_PATTERNS:
+        if pattern.search(lowered):
+            return kind
+    return "other"
+
+
+def question_parts(question: str) -> tuple[QuestionPart, ...]:
+    """The question split where it asks two things ('…, and when…?'), each part with its kind and need."""
+    pieces = [piece.strip(" ,;?") for piece in PART_SPLIT.split(question) if piece and piece.strip(" ,;?")]
+    return tuple(_part(piece) for piece in pieces or [question])
+
+
+def _part(text: str) -> QuestionPart:
+    lowered = text.lower()
+    kind = answer_kind(text)
+    need: Need | None = next((name for name, pattern in NEED_PATTERNS if pattern.search(lowered)), None)
+    count = None
+    match = re.search(r"\b(which|what|name the|list the)\s+(two|three|four|five|six|seven|eight|nine|ten)\b", lowered)
+    if match:
+        count = COUNT_WORDS[match.group(2)]
+    if need is None:
+        if kind == "number":
+            need = "number"
+        elif kind == "date":
+            need = "date"
+        elif kind == "duration":
+            need = "duration"
+        elif kind == "entity" and re.search(r"\b(who|whom|whose|which|where)\b", lowered):
+            need = "name"
+        elif kind == "list" and count and count >= 2:
+            need = "list of names"
+    return QuestionPart(text, kind, need, count)
+
+
+NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+                    r"fifty|hundred|thousand|million|billion|half|third|quarter|dozen)\b", re.IGNORECASE)
+YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+MONTH = (r"(january|february|march|april|may|june|july|august|september|october|november|december|"
+         r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)")
+DATE = re.compile(rf"\b(1[89]\d\d|20\d\d)\b|\b{MONTH}\b", re.IGNORECASE)
+DURATION = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|a|half|[a-z]+-and-a-half)"
+                      r"[\s-]+(years?|months?|weeks?|days?|hours?)\b|\b(1[89]\d\d|20\d\d)\b.*\b(1[89]\d\d|20\d\d)\b",
+                      re.IGNORECASE)
+FULL_DATE = re.compile(rf"\b\d{{1,2}}\s+{MONTH}\s+\d{{4}}\b|\b{MONTH}\s+\d{{1,2}},?\s+\d{{4}}\b", re.IGNORECASE)
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+PHONE = re.compile(r"(?<!\w)\+?\d[\d\s().-]{5,}\d")
+WEB = re.compile(r"https?://\S+|\bwww\.\S+|\b[\w-]+\.(org|com|gov|int|net|dk|bd)(/\S*)?\b", re.IGNORECASE)
+MONEY = re.compile(r"[€$£৳]\s?\d|\d[\d,.]*\s?(million|billion|thousand)?\s?(usd|eur|euros?|dollars?|dkk|kroner|"
+                   r"bdt|taka|tk)\b|\b(usd|eur|dkk|bdt|tk)\s?\d", re.IGNORECASE)
+PERCENT = re.compile(r"\d\s?(%|per ?cent)|\b(a|one|two)[\s-](half|third|quarter|fifth|tenth)s?\b|\bhalf\b|"
+                     r"\b\w+ in (two|three|four|five|ten)\b", re.IGNORECASE)
+NAME = re.compile(r"\b[A-Z]{1,5}[.\-]?\d+\b|\b[A-Z][A-Za-z]*[A-Z][A-Za-z]*\b|\b[A-Z][a-z]+(?:\s+(?:of|for|and|the|de|van)?\s*[A-Z][a-z]+)+"
+                  r"|(?<=[a-z,;] )[A-Z][a-z]{2,}\b")
+
+
+def _new(pattern: re.Pattern[str], text: str, question: str, ignore: re.Pattern[str] | None = None) -> list[str]:
+    found = []
+    for match in pattern.finditer(text):
+        value = match.group(0)
+        if value.lower() in question or (ignore is not None and ignore.fullmatch(value.strip())):
+            continue
+        found.append(value)
+    return found
+
+
+def satisfies(text: str, need: Need, question: str, count: int | None = None) -> bool:
+    """Whether `text` holds the detail `need` that is not already in the (lower-cased) question."""
+    question = question.lower()
+    if need == "email":
+        return bool(EMAIL.search(text))
+    if need == "phone":
+        return bool(PHONE.search(text))
+    if need == "web address":
+        return bool(WEB.search(text))
+    if need == "amount of money":
+        return bool(MONEY.search(text))
+    if need == "percentage":
+        return bool(PERCENT.search(text))
+    if need == "number":
+        return bool(_new(NUMBER, YEAR.sub(" ", FULL_DATE.sub(" ", text)), question))
+    if need == "date":
+        return bool(_new(DATE, text, question))
+    if need == "duration":
+        return bool(_new(DURATION, text, question))
+    if need == "name":
+        return bool(_new(NAME, text, question))
+    if need == "list of names":
+        return len(set(_new(NAME, text, question))) >= 2 or text.count(",") >= 2
+    return True
