@@ -11,11 +11,12 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-AnswerKind = Literal["number", "date", "duration", "entity", "list", "definition", "other"]
+AnswerKind = Literal["number", "date", "duration", "frequency", "entity", "list", "definition", "other"]
 Need = Literal["email", "phone", "web address", "amount of money", "percentage", "number", "date", "duration",
-               "name", "list of names"]
+               "frequency", "name", "list of names"]
 
 KIND_PATTERNS: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
+    ("frequency", re.compile(r"\b(how often|how frequently|how many times)\b")),
     ("duration", re.compile(r"\b(how long|for how many (years|months)|what duration|over how long)\b")),
     ("date", re.compile(r"\b(when|what years?|which years?|until when|since when|by when|what date|which date|"
                         r"start(ed)? date|end(ed)? date|what period|which period|timeline|dates?|"
@@ -90,6 +91,8 @@ def _part(text: str) -> QuestionPart:
             need = "date"
         elif kind == "duration":
             need = "duration"
+        elif kind == "frequency":
+            need = "frequency"
         elif kind == "entity" and re.search(r"\b(who|whom|whose|which|where)\b", lowered):
             need = "name"
         elif kind == "list" and count and count >= 2:
@@ -107,6 +110,8 @@ DURATION = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|
                       r"[\s-]+(years?|months?|weeks?|days?|hours?)\b|\b(1[89]\d\d|20\d\d)\b.*\b(1[89]\d\d|20\d\d)\b",
                       re.IGNORECASE)
 FULL_DATE = re.compile(rf"\b\d{{1,2}}\s+{MONTH}\s+\d{{4}}\b|\b{MONTH}\s+\d{{1,2}},?\s+\d{{4}}\b", re.IGNORECASE)
+FREQUENCY = re.compile(r"\b(once|twice|thrice|\w+ times|every|each|daily|weekly|monthly|quarterly|annually|"
+                       r"yearly|per (year|month|week|day)|a (year|month|week|day))\b", re.IGNORECASE)
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 PHONE = re.compile(r"(?<!\w)\+?\d[\d\s().-]{5,}\d")
 WEB = re.compile(r"https?://\S+|\bwww\.\S+|\b[\w-]+\.(org|com|gov|int|net|dk|bd)(/\S*)?\b", re.IGNORECASE)
@@ -147,6 +152,8 @@ def satisfies(text: str, need: Need, question: str, count: int | None = None) ->
         return bool(_new(DATE, text, question))
     if need == "duration":
         return bool(_new(DURATION, text, question))
+    if need == "frequency":
+        return bool(FREQUENCY.search(text))
     if need == "name":
         return bool(_new(NAME, text, question))
     if need == "list of names":

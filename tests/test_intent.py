@@ -1,0 +1,61 @@
+import pytest
+
+from bot.intent import answer_kind, question_parts, satisfies
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How many boilers were inspected?", "number"),
+        ("What percentage of inspectors were trained?", "number"),
+        ("When did the crane rules start?", "date"),
+        ("Until when does the partnership run?", "date"),
+        ("How long did the project last?", "duration"),
+        ("Who runs the harbour board?", "entity"),
+        ("Which countries fund the project?", "list"),
+        ("What is the quillometer?", "definition"),
+        ("How often are cranes inspected?", "frequency"),
+        ("Describe the training approach", "other"),
+    ],
+)
+def test_answer_kind(question: str, kind: str) -> None:
+    assert answer_kind(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("How many inspections were made, and over how long?", [("number", "number"), ("duration", "duration")]),
+        ("Who implements it and when does it end?", [("entity", "name"), ("date", "date")]),
+        ("What is her email address?", [("definition", "email")]),
+        ("What was the budget of the ferry project?", [("number", "amount of money")]),
+        ("Which five ports took part?", [("list", "list of names")]),
+        ("Why do cranes fail?", [("other", None)]),
+    ],
+)
+def test_question_parts_and_needs(question: str, expected: list[tuple[str, str | None]]) -> None:
+    assert [(p.kind, p.need) for p in question_parts(question)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "need", "question", "expected"),
+    [
+        ("Contact Lena at lena.marsh@hsb.example.org.", "email", "what is lena's email", True),
+        ("Contact Lena Marsh, [email protected].", "email", "what is lena's email", False),
+        ("Call +880 2 5566 7788 for help.", "phone", "what is the phone number", True),
+        ("The help line advises workers.", "phone", "what is the phone number", False),
+        ("A €3 million project started.", "amount of money", "what was the budget", True),
+        ("The project started in 2012.", "amount of money", "what was the budget", False),
+        ("102 inspections were conducted.", "number", "how many inspections", True),
+        ("Statement issued on 10 July 2021.", "number", "how many people died", False),
+        ("It runs until December 2025.", "date", "until when does it run", True),
+        ("It runs until December 2025.", "date", "did it run until december 2025", False),
+        ("Over a four-month period inspections took place.", "duration", "over how long", True),
+        ("The DWEA and DIFE are the partners.", "name", "who are the partners", True),
+        ("The partners share a vision.", "name", "who are the partners", False),
+        ("Guided by C.187 the project grew.", "name", "which convention guided it", True),
+        ("Methane is a third of emissions.", "percentage", "what share of emissions", True),
+    ],
+)
+def test_satisfies(text: str, need: str, question: str, expected: bool) -> None:
+    assert satisfies(text, need, question) is expected  # type: ignore[arg-type]
