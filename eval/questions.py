@@ -6,13 +6,15 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from eval.errors import EvalError
+
 CATEGORIES = frozenset(
     {"fact", "number", "date", "list", "definition", "paraphrase", "casual", "multi_doc", "unanswerable", "other"}
 )
 SPLITS = frozenset({"dev", "test"})
 
 
-class QuestionFileError(ValueError):
+class QuestionFileError(EvalError, ValueError):
     """The question file cannot be used as it is; the message names the line."""
 
 
