@@ -27,10 +27,10 @@ KIND_PATTERNS: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
     ("list", re.compile(r"\b(which countries|what countries|which areas|what areas|list|which sectors|"
                         r"what are the|which are the|name the|what (two|three|four|five|six) |"
                         r"which (two|three|four|five|six) |key areas|components|what other)\b")),
-    ("entity", re.compile(r"\b(who|whom|whose|which (organi[sz]ations?|authority|authorities|agency|institution|"
-                          r"ministry|department|body|partners?|government|country|institute|centre|center|"
-                          r"project|programme|convention)|what (organi[sz]ation|authority|agency|institution|"
-                          r"ministry|department|body)|partners?|funds?|funded|funders?|implements?|implemented|"
+    ("entity", re.compile(r"\b(who|whom|whose|which (\w+ )?(organi[sz]ations?|authority|authorities|agency|"
+                          r"agencies|institution|ministry|department|body|partners?|government|country|countries|"
+                          r"institute|centre|center|project|programme|convention|company|union)|what (\w+ )?"
+                          r"(organi[sz]ation|authority|agency|institution|ministry|department|body)|partners?|funds?|funded|funders?|implements?|implemented|"
                           r"contact|counsellor|where)\b")),
     ("definition", re.compile(r"\b(what is|what's|whats|wats|what are|what does .* (mean|stand for)|define|"
                               r"meaning of|stands? for|refer to)\b")),
@@ -126,7 +126,7 @@ NAME = re.compile(r"\b[A-Z]{1,5}[.\-]?\d+\b|\b[A-Z][A-Za-z]*[A-Z][A-Za-z]*\b|\b[
 def _new(pattern: re.Pattern[str], text: str, question: str, ignore: re.Pattern[str] | None = None) -> list[str]:
     found = []
     for match in pattern.finditer(text):
-        value = match.group(0)
+        value = re.sub(r"^(The|A|An|This|These|Its|Their)\s+", "", match.group(0))
         if value.lower() in question or (ignore is not None and ignore.fullmatch(value.strip())):
             continue
         found.append(value)

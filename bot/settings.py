@@ -30,9 +30,9 @@ class RetrievalSettings(BaseModel):
     mode: Literal["hybrid", "dense", "lexical"] = Field(
         "hybrid", description="hybrid: dense and BM25 fused; dense or lexical alone are for comparison."
     )
-    top_k: int = Field(6, ge=1, le=50, description="Passages handed to the answerer.")
+    top_k: int = Field(8, ge=1, le=50, description="Passages handed to the answerer.")
     candidates: int = Field(30, ge=1, le=500, description="Passages taken from each of dense and BM25.")
-    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    rrf_k: int = Field(10, ge=1, description="Reciprocal rank fusion constant (small: the top ranks count most).")
 
 
 class AnswerSettings(BaseModel):
