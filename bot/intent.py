@@ -159,3 +159,20 @@ def satisfies(text: str, need: Need, question: str, count: int | None = None) ->
     if need == "list of names":
         return len(set(_new(NAME, text, question))) >= 2 or text.count(",") >= 2
     return True
+
+
+NEED_PATTERN: dict[Need, re.Pattern[str]] = {
+    "email": EMAIL, "phone": PHONE, "web address": WEB, "amount of money": MONEY, "percentage": PERCENT,
+    "number": NUMBER, "date": DATE, "duration": DURATION, "frequency": FREQUENCY, "name": NAME, "list of names": NAME,
+}
+
+
+def need_spans(text: str, need: Need, question: str) -> list[tuple[int, int]]:
+    """Where in `text` the details of kind `need` stand that the (lower-cased) question does not hold."""
+    question = question.lower()
+    spans = []
+    for match in NEED_PATTERN[need].finditer(text):
+        value = re.sub(r"^(The|A|An|This|These|Its|Their)\s+", "", match.group(0))
+        if value.lower() not in question:
+            spans.append((match.start(), match.end()))
+    return spans

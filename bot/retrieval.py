@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from bot.embedding import Embedder
 from bot.glossary import expand_query, term_alternatives
+from bot.intent import question_parts
 from bot.lexical import content_terms
 from bot.settings import RetrievalSettings
 from bot.store import LoadedIndex
@@ -24,6 +25,7 @@ class Retrieval:
     hits: tuple[Hit, ...]
     question_terms: tuple[str, ...] = ()  # the same for the question as asked
     alternatives: Mapping[str, tuple[frozenset[str], ...]] = field(default_factory=dict)
+    parts: tuple[Retrieval, ...] = ()  # one retrieval per part of a question that asks two things
 
 
 def reciprocal_rank_fusion(
@@ -49,6 +51,21 @@ class HybridRetriever:
         self._settings = settings
 
     def retrieve(self, question: str, top_k: int | None = None) -> Retrieval:
+        """The passages for the question; a two-part question also gets passages for each part, since
+        each part may be answered by a different document."""
+        whole = self._retrieve_one(question, top_k)
+        parts = question_parts(question)
+        if len(parts) < 2:
+            return whole
+        subject = parts[0].text
+        part_retrievals = tuple(
+            self._retrieve_one(part.text if len(content_terms(part.text)) >= 3 or part.text == subject
+                               else f"{part.text} ({subject})", top_k)
+            for part in parts
+        )
+        return replace(whole, parts=part_retrievals)
+
+    def _retrieve_one(self, question: str, top_k: int | None) -> Retrieval:
         index = self._index
         expanded = expand_query(question, index.manifest.acronyms)
         query_vector = self._embedder.embed_query(expanded)
