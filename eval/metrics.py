@@ -125,7 +125,9 @@ def summarise(records: Sequence[Mapping[str, Any]], recall_k: int = RECALL_K) ->
     refused = [r for r in records if r["abstained"]]
     latencies = [r["latency_ms"] for r in records if not math.isnan(r["latency_ms"])]
     answered_words = [r["answer_words"] for r in answerable if not r["abstained"]]
-    recall_hits = [r["retrieval_rank"] is not None and r["retrieval_rank"] <= recall_k for r in with_retrieval]
+    recall_hits = [
+        r["retrieval_rank"] is not None and r["retrieval_rank"] <= recall_k for r in with_retrieval
+    ]
     return {
         "questions": float(len(records)),
         "overall": _mean([r.get("correct", False) for r in records]),

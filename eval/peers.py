@@ -34,7 +34,7 @@ DESCRIPTIONS = {
     "bm25": "the product with retrieval.mode = lexical (BM25 alone)",
     "dense": "the product with retrieval.mode = dense (MiniLM in Chroma alone)",
     "llama-index": "stock llama-index VectorStoreIndex over Chroma, same MiniLM, default settings; "
-                   "answer = top node's text",
+    "answer = top node's text",
 }
 _MODES = {"ours": None, "bm25": "lexical", "dense": "dense"}
 
@@ -56,7 +56,9 @@ def product_system(name: str, settings: Settings, embedder: Embedder, answerer: 
         raise PeerError(f"unknown product variant {name!r}; use one of {sorted(_MODES)}")
     mode = _MODES[name]
     if mode is not None:
-        settings = settings.model_copy(update={"retrieval": settings.retrieval.model_copy(update={"mode": mode})})
+        settings = settings.model_copy(
+            update={"retrieval": settings.retrieval.model_copy(update={"mode": mode})}
+        )
     service = QuestionAnswerer.open(settings, embedder, answerer=answerer)
     return System(name, DESCRIPTIONS[name], service.ask)
 
@@ -69,7 +71,9 @@ class LlamaIndexPeer:
         self._corpus_dir = corpus_dir.resolve()
 
     @classmethod
-    def build(cls, corpus_dir: Path, top_k: int = PEER_TOP_K, model_dir: Path | None = None) -> LlamaIndexPeer:
+    def build(
+        cls, corpus_dir: Path, top_k: int = PEER_TOP_K, model_dir: Path | None = None
+    ) -> LlamaIndexPeer:
         """Read every document of `corpus_dir` the product would read and index it the default way."""
         from bot.documents import SUFFIXES
         from bot.embedding import OFFLINE_ENVIRONMENT, bundled_model_dir, verify_model
@@ -82,20 +86,29 @@ class LlamaIndexPeer:
             from llama_index.embeddings.huggingface import HuggingFaceEmbedding
             from llama_index.vector_stores.chroma import ChromaVectorStore
         except ImportError as error:
-            raise PeerError(f"the llama-index peer needs {error.name}; run `make setup` "
-                            "(pip install -e '.[eval]')") from None
+            raise PeerError(
+                f"the llama-index peer needs {error.name}; run `make setup` (pip install -e '.[eval]')"
+            ) from None
         model_dir = model_dir or bundled_model_dir()
         verify_model(model_dir)
-        files = [p for p in sorted(corpus_dir.rglob("*")) if p.is_file() and p.suffix.lower() in SUFFIXES
-                 and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts)]
+        files = [
+            p
+            for p in sorted(corpus_dir.rglob("*"))
+            if p.is_file()
+            and p.suffix.lower() in SUFFIXES
+            and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts)
+        ]
         if not files:
-            raise PeerError(f"{corpus_dir} holds no documents the product reads ({', '.join(sorted(SUFFIXES))}); "
-                            "point --corpus at the documents folder")
+            raise PeerError(
+                f"{corpus_dir} holds no documents the product reads ({', '.join(sorted(SUFFIXES))}); "
+                "point --corpus at the documents folder"
+            )
         try:
             documents = SimpleDirectoryReader(input_files=[str(p) for p in files]).load_data()
         except ImportError as error:
-            raise PeerError(f"llama-index needs {error.name} to read one of the documents; "
-                            f"pip install {error.name}") from None
+            raise PeerError(
+                f"llama-index needs {error.name} to read one of the documents; pip install {error.name}"
+            ) from None
         client = chromadb.EphemeralClient(settings=ChromaSettings(anonymized_telemetry=False))
         collection = client.create_collection(f"llama-index-peer-{uuid.uuid4().hex[:8]}")
         storage = StorageContext.from_defaults(vector_store=ChromaVectorStore(chroma_collection=collection))
@@ -113,11 +126,24 @@ class LlamaIndexPeer:
         retrieved = self.retrieve(question)
         latency = round((time.perf_counter() - started) * 1000, 3)
         if not retrieved:
-            return Answer(text="No documents were retrieved.", sentences=(), citations=(), abstained=True,
-                          reason="empty index", latency_ms=latency)
+            return Answer(
+                text="No documents were retrieved.",
+                sentences=(),
+                citations=(),
+                abstained=True,
+                reason="empty index",
+                latency_ms=latency,
+            )
         top = retrieved[0]
-        return Answer(text=top.text, sentences=(AnswerSentence(" ".join(top.text.split()), 0),), citations=(top,),
-                      abstained=False, latency_ms=latency, retrieved=retrieved, confidence=round(top.score, 4))
+        return Answer(
+            text=top.text,
+            sentences=(AnswerSentence(" ".join(top.text.split()), 0),),
+            citations=(top,),
+            abstained=False,
+            latency_ms=latency,
+            retrieved=retrieved,
+            confidence=round(top.score, 4),
+        )
 
     def _citation(self, scored: Any) -> Citation:
         node, metadata = scored.node, scored.node.metadata
@@ -128,10 +154,18 @@ class LlamaIndexPeer:
             source = path.name
         text = node.get_content()
         start = node.start_char_idx or 0
-        return Citation(passage_id=node.node_id, doc_id=source, text=text, title=path.name, source=source,
-                        section=None, page=_page(metadata.get("page_label")), start=start,
-                        end=node.end_char_idx if node.end_char_idx is not None else start + len(text),
-                        score=round(float(scored.score or 0.0), 6))
+        return Citation(
+            passage_id=node.node_id,
+            doc_id=source,
+            text=text,
+            title=path.name,
+            source=source,
+            section=None,
+            page=_page(metadata.get("page_label")),
+            start=start,
+            end=node.end_char_idx if node.end_char_idx is not None else start + len(text),
+            score=round(float(scored.score or 0.0), 6),
+        )
 
 
 def _page(label: Any) -> int | None:
@@ -146,16 +180,28 @@ def build_llama_index_peer(corpus_dir: Path, top_k: int = PEER_TOP_K) -> LlamaIn
     return LlamaIndexPeer.build(corpus_dir, top_k)
 
 
-def open_systems(names: Sequence[str], settings: Settings, embedder: Embedder) -> list[System]:
-    """The named systems over `settings.corpus_dir`, ours first when asked for; unknown names are refused."""
+def open_systems(
+    names: Sequence[str],
+    settings: Settings,
+    embedder: Embedder,
+    make_embedder: Callable[[], Embedder] | None = None,
+) -> list[System]:
+    """The named systems over `settings.corpus_dir`, in the order given; unknown names are refused.
+
+    Product variants after the first get their own embedder from `make_embedder` when given, so none
+    finds the questions' vectors already cached by an earlier system (which would flatter its latency).
+    """
     unknown = [n for n in names if n not in SYSTEM_NAMES]
     if unknown:
         raise PeerError(f"unknown system {', '.join(unknown)}; choose from {', '.join(SYSTEM_NAMES)}")
     systems = []
+    first_product = True
     for name in names:
         if name == "llama-index":
             peer = build_llama_index_peer(settings.corpus_dir, settings.retrieval.top_k)
             systems.append(System(name, DESCRIPTIONS[name], peer.ask))
-        else:
-            systems.append(product_system(name, settings, embedder))
+            continue
+        own = embedder if first_product or make_embedder is None else make_embedder()
+        systems.append(product_system(name, settings, own))
+        first_product = False
     return systems

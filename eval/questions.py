@@ -9,7 +9,18 @@ from pathlib import Path
 from eval.errors import EvalError
 
 CATEGORIES = frozenset(
-    {"fact", "number", "date", "list", "definition", "paraphrase", "casual", "multi_doc", "unanswerable", "other"}
+    {
+        "fact",
+        "number",
+        "date",
+        "list",
+        "definition",
+        "paraphrase",
+        "casual",
+        "multi_doc",
+        "unanswerable",
+        "other",
+    }
 )
 SPLITS = frozenset({"dev", "test"})
 
@@ -60,18 +71,25 @@ def parse_question(data: object, where: str) -> Question:
         raise QuestionFileError(f"{where}: 'answer_parts' must be a list of non-empty lists of strings")
     gold = data.get("gold", [])
     if not isinstance(gold, list) or not all(
-        isinstance(g, dict) and isinstance(g.get("source"), str) and isinstance(g.get("quote"), str) for g in gold
+        isinstance(g, dict) and isinstance(g.get("source"), str) and isinstance(g.get("quote"), str)
+        for g in gold
     ):
-        raise QuestionFileError(f"{where}: 'gold' must be a list of {{\"source\": str, \"quote\": str}}")
+        raise QuestionFileError(f'{where}: \'gold\' must be a list of {{"source": str, "quote": str}}')
     abstain = data.get("abstain", False)
     if not isinstance(abstain, bool):
         raise QuestionFileError(f"{where}: 'abstain' must be true or false")
     if abstain and (parts or gold):
-        raise QuestionFileError(f"{where}: an unanswerable question ('abstain': true) has no answer_parts or gold")
+        raise QuestionFileError(
+            f"{where}: an unanswerable question ('abstain': true) has no answer_parts or gold"
+        )
     return Question(
-        id=data["id"], question=data["question"], category=category,
+        id=data["id"],
+        question=data["question"],
+        category=category,
         answer_parts=tuple(tuple(part) for part in parts),
-        gold=tuple(Gold(g["source"], g["quote"]) for g in gold), abstain=abstain, split=split,
+        gold=tuple(Gold(g["source"], g["quote"]) for g in gold),
+        abstain=abstain,
+        split=split,
     )
 
 
@@ -91,7 +109,9 @@ def load_questions(path: Path) -> list[Question]:
             raise QuestionFileError(f"{where}: not valid JSON ({error.msg})") from None
         question = parse_question(data, where)
         if question.id in seen:
-            raise QuestionFileError(f"{where}: id {question.id!r} is already used on line {seen[question.id]}")
+            raise QuestionFileError(
+                f"{where}: id {question.id!r} is already used on line {seen[question.id]}"
+            )
         seen[question.id] = number
         questions.append(question)
     if not questions:
