@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from bot.intent import QuestionPart, need_spans, question_parts, satisfies
+from bot.intent import QuestionPart, need_spans, question_focus, question_parts, satisfies
 from bot.lexical import content_terms
 from bot.retrieval import Retrieval
 from bot.settings import AnswerSettings
@@ -63,6 +63,13 @@ class ExtractiveAnswerer:
             if missing:
                 reason += "; nothing found about: " + ", ".join(sorted(missing))
             return replace(self._abstain(_DONT_SAY, reason, hits), confidence=confidence)
+        focus = question_focus(retrieval.question)
+        focus_words = focus.split() if focus else []
+        asks_for_a_person = bool(re.match(r"\s*(who|whom)\b", retrieval.question, re.IGNORECASE))
+        if focus_words and (not any(index.lexical.knows(word) for word in focus_words)
+                            or (asks_for_a_person and not index.lexical.knows(focus_words[-1]))):
+            reason = f"the documents never mention “{focus}”"
+            return replace(self._abstain(_DONT_SAY, reason, hits), confidence=min(confidence, 0.0))
         chosen: list[Candidate] = []
         unanswered: list[QuestionPart] = []
         for number, part in enumerate(parts):

@@ -119,7 +119,7 @@ MONEY = re.compile(r"[€$£৳]\s?\d|\d[\d,.]*\s?(million|billion|thousand)?\s?
                    r"bdt|taka|tk)\b|\b(usd|eur|dkk|bdt|tk)\s?\d", re.IGNORECASE)
 PERCENT = re.compile(r"\d\s?(%|per ?cent)|\b(a|one|two)[\s-](half|third|quarter|fifth|tenth)s?\b|\bhalf\b|"
                      r"\b\w+ in (two|three|four|five|ten)\b", re.IGNORECASE)
-NAME = re.compile(r"\b[A-Z]{1,5}[.\-]?\d+\b|\b[A-Z][A-Za-z]*[A-Z][A-Za-z]*\b|\b[A-Z][a-z]+(?:\s+(?:of|for|and|the|de|van)?\s*[A-Z][a-z]+)+"
+NAME = re.compile(r"\b[A-Z]{1,5}[.\-]?\d+\b|\b[A-Z][A-Za-z]*[A-Z][A-Za-z]*\b|\b[A-Z][a-z]+(?:\s+(?:of|for|the|de|van)?\s*[A-Z][a-z]+)+"
                   r"|(?<=[a-z,;] )[A-Z][a-z]{2,}\b")
 
 
@@ -157,7 +157,9 @@ def satisfies(text: str, need: Need, question: str, count: int | None = None) ->
     if need == "name":
         return bool(_new(NAME, text, question))
     if need == "list of names":
-        return len(set(_new(NAME, text, question))) >= 2 or text.count(",") >= 2
+        names = len(set(_new(NAME, text, question)))
+        wanted = max(2, (count or 2) - 1)
+        return names >= wanted or (count is None and text.count(",") >= 2)
     return True
 
 
@@ -176,3 +178,33 @@ def need_spans(text: str, need: Need, question: str) -> list[tuple[int, int]]:
         if value.lower() not in question:
             spans.append((match.start(), match.end()))
     return spans
+
+
+FOCUS = re.compile(
+    r"\b(?:(?:what|which)(?:'s|’s|\s+is|\s+are|\s+was|\s+were)?|(?:who|whom)(?:'s|’s|\s+is|\s+are|\s+was|\s+were))"
+    r"\s+(?:the\s+|a\s+|an\s+)?"
+    r"(?:current\s+|new\s+|former\s+|total\s+|exact\s+|main\s+|present\s+)?"
+    r"(?!(?:does|do|did|is|are|was|were|can|will|would|should|could|has|have|had)\b)"
+    r"(?P<focus>(?:[a-z][\w-]*\s+){0,2}?[a-z][\w-]*?)"
+    r"(?=\s+(?:of|for|to|in|at|on|by|from|with|does|do|did|is|are|was|were|that|who|which|has|have|will|would|"
+    r"can|could|should)\b|\s*[?.!]|$)",
+    re.IGNORECASE,
+)
+
+
+GENERIC_FOCUS = frozenset(
+    """date dates day year years month time period number numbers amount amounts percentage percent share proportion
+    budget cost costs price name names kind kinds type types sort sorts else other others part parts role roles aim
+    aims goal goals purpose purposes way ways reason reasons area areas thing things one ones main key end start
+    title topic subject detail details level levels size total figure figures value values list""".split()
+)
+
+
+def question_focus(question: str) -> str | None:
+    """The topic words of a 'what/which/who is the X…' question, without words that only name the kind of
+    answer: 'Who is the current ambassador to …' → 'ambassador'; 'What is the date of …' → None."""
+    match = FOCUS.search(question)
+    if not match:
+        return None
+    words = match.group("focus").lower().split()
+    return None if not words or words[-1] in GENERIC_FOCUS else " ".join(words)

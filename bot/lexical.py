@@ -58,6 +58,7 @@ class LexicalIndex:
         self._surface_frequency = surface_frequency
         self.size = size
         self._by_deletion: dict[str, set[str]] | None = None
+        self._prefixes: set[str] | None = None
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> LexicalIndex:
@@ -111,6 +112,21 @@ class LexicalIndex:
         if not candidates:
             return word
         return max(sorted(candidates), key=lambda known: self._surface_frequency.get(known, 0))
+
+    def knows(self, word: str) -> bool:
+        """Whether the corpus uses this word (or one a typo away, or one with the same stem)."""
+        word = word.lower()
+        if word in STOPWORDS or word in self._surface_frequency:
+            return True
+        corrected = self.correct(word)
+        if corrected in self._surface_frequency:
+            return True
+        stem = _stemmer().stemWord(corrected)
+        if stem in self._vocabulary:
+            return True
+        if self._prefixes is None:
+            self._prefixes = {term[:6] for term in self._vocabulary if len(term) >= 6}
+        return len(stem) >= 6 and stem[:6] in self._prefixes
 
     def query_terms(self, text: str) -> list[str]:
         """The question's content terms, typos corrected against the corpus vocabulary, stemmed."""

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.intent import answer_kind, question_parts, satisfies
+from bot.intent import answer_kind, question_focus, question_parts, satisfies
 
 
 @pytest.mark.parametrize(
@@ -59,3 +59,25 @@ def test_question_parts_and_needs(question: str, expected: list[tuple[str, str |
 )
 def test_satisfies(text: str, need: str, question: str, expected: bool) -> None:
     assert satisfies(text, need, question) is expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("question", "focus"),
+    [
+        ("Who is the current ambassador to Denmark?", "ambassador"),
+        ("What was the minimum wage for dock workers in 2024?", "minimum wage"),
+        ("What is the date of the crane rules?", None),
+        ("What is the phone number of the help line?", None),
+        ("What does HSB refer to?", None),
+        ("Who took part in the forum?", None),
+        ("Which body approved the guidelines?", None),  # a verb ends no focus we can find without a parser
+    ],
+)
+def test_question_focus(question: str, focus: str | None) -> None:
+    assert question_focus(question) == focus
+
+
+def test_a_list_question_with_a_count_needs_that_many_names() -> None:
+    question = "which five ports took part"
+    assert not satisfies("The project ran in five pilot ports.", "list of names", question, count=5)
+    assert satisfies("Ports: Chittagong, Mongla, Payra, Dhaka and Narayanganj.", "list of names", question, count=5)
