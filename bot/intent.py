@@ -181,8 +181,7 @@ def need_spans(text: str, need: Need, question: str) -> list[tuple[int, int]]:
 
 
 FOCUS = re.compile(
-    r"\b(?:(?:what|which)(?:'s|’s|\s+is|\s+are|\s+was|\s+were)?|(?:who|whom)(?:'s|’s|\s+is|\s+are|\s+was|\s+were))"
-    r"\s+(?:the\s+|a\s+|an\s+)?"
+    r"\b(?:what|which|who|whom)(?:'s|’s|\s+is|\s+are|\s+was|\s+were)\s+(?:the|a|an)\s+"
     r"(?:current\s+|new\s+|former\s+|total\s+|exact\s+|main\s+|present\s+)?"
     r"(?!(?:does|do|did|is|are|was|were|can|will|would|should|could|has|have|had)\b)"
     r"(?P<focus>(?:[a-z][\w-]*\s+){0,2}?[a-z][\w-]*?)"

@@ -71,6 +71,7 @@ def test_satisfies(text: str, need: str, question: str, expected: bool) -> None:
         ("What does HSB refer to?", None),
         ("Who took part in the forum?", None),
         ("Which body approved the guidelines?", None),  # a verb ends no focus we can find without a parser
+        ("What colour is the gangplank alarm?", None),  # an attribute the answer need not name
     ],
 )
 def test_question_focus(question: str, focus: str | None) -> None:
