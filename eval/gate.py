@@ -311,3 +311,12 @@ def fastest_of(
     """
     again = {r["id"]: r["latency_ms"] for r in second}
     return [{**r, "latency_ms": min(r["latency_ms"], again.get(r["id"], r["latency_ms"]))} for r in first]
+
+
+def unstable(first: Sequence[Mapping[str, Any]], second: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Questions whose verdict differs between two runs of the same system (a gate on them would be flaky)."""
+    verdict = ("correct", "abstained", "gold_rank", "retrieval_rank", "grounded")
+    again = {r["id"]: r for r in second}
+    return [
+        r["id"] for r in first if r["id"] in again and any(r.get(k) != again[r["id"]].get(k) for k in verdict)
+    ]
