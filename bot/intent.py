@@ -13,7 +13,7 @@ from typing import Literal
 
 AnswerKind = Literal["number", "date", "duration", "frequency", "entity", "list", "definition", "other"]
 Need = Literal["email", "phone", "web address", "amount of money", "percentage", "number", "date", "duration",
-               "frequency", "name", "list of names"]
+               "frequency", "name", "list of names", "list"]
 
 KIND_PATTERNS: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
     ("frequency", re.compile(r"\b(how often|how frequently|how many times)\b")),
@@ -50,6 +50,9 @@ PART_SPLIT = re.compile(
     r"over how|for how)\b)|[;?]\s+(?=\w)",
     re.IGNORECASE,
 )
+NAMED_THINGS = re.compile(r"\b(countries|nations|organi[sz]ations|agencies|authorities|partners|donors|funders|"
+                          r"cities|ports|districts|institutions|institutes|universities|companies|brands|"
+                          r"projects|programmes|programs|conventions|ministries|unions|people|persons)\b")
 COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 
 
@@ -96,7 +99,7 @@ def _part(text: str) -> QuestionPart:
         elif kind == "entity" and re.search(r"\b(who|whom|whose|which|where)\b", lowered):
             need = "name"
         elif kind == "list" and count and count >= 2:
-            need = "list of names"
+            need = "list of names" if NAMED_THINGS.search(lowered) else "list"
     return QuestionPart(text, kind, need, count)
 
 
@@ -156,6 +159,9 @@ def satisfies(text: str, need: Need, question: str, count: int | None = None) ->
         return bool(FREQUENCY.search(text))
     if need == "name":
         return bool(_new(NAME, text, question))
+    if need == "list":
+        items = len(re.findall(r",\s|;\s|\s(?:and|or)\s", text)) + 1
+        return items >= (count or 2)
     if need == "list of names":
         names = len(set(_new(NAME, text, question)))
         wanted = max(2, (count or 2) - 1)
@@ -166,6 +172,7 @@ def satisfies(text: str, need: Need, question: str, count: int | None = None) ->
 NEED_PATTERN: dict[Need, re.Pattern[str]] = {
     "email": EMAIL, "phone": PHONE, "web address": WEB, "amount of money": MONEY, "percentage": PERCENT,
     "number": NUMBER, "date": DATE, "duration": DURATION, "frequency": FREQUENCY, "name": NAME, "list of names": NAME,
+    "list": re.compile(r"[^,;]+"),
 }
 
 
