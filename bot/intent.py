@@ -214,3 +214,22 @@ def question_focus(question: str) -> str | None:
         return None
     words = match.group("focus").lower().split()
     return None if not words or words[-1] in GENERIC_FOCUS else " ".join(words)
+
+
+CHAT_SPEAK = {
+    "whos": "who is", "who's": "who is", "whats": "what is", "wats": "what is", "wat": "what", "wot": "what",
+    "whn": "when", "wen": "when", "whr": "where", "wher": "where", "hw": "how", "u": "you", "ur": "your",
+    "pls": "please", "plz": "please", "ppl": "people", "abt": "about", "n": "and", "govt": "government",
+    "gov't": "government", "dept": "department", "depts": "departments", "org": "organisation",
+    "orgs": "organisations", "yr": "year", "yrs": "years", "info": "information", "approx": "approximately",
+    "1st": "first", "2nd": "second", "3rd": "third", "thru": "through", "w/": "with", "w/o": "without",
+    "b4": "before", "cuz": "because", "coz": "because", "bn": "billion", "mn": "million", "tho": "though",
+    "dont": "do not", "doesnt": "does not", "didnt": "did not", "isnt": "is not", "wasnt": "was not",
+}
+_CHAT_WORD = re.compile(r"(?<![\w'’/])(" + "|".join(re.escape(k) for k in sorted(CHAT_SPEAK, key=len, reverse=True))
+                        + r")(?![\w'’/])", re.IGNORECASE)
+
+
+def normalise_question(question: str) -> str:
+    """Chat-speak spelled out ('whn did u…' → 'when did you…') so the question's kind and words are found."""
+    return _CHAT_WORD.sub(lambda m: CHAT_SPEAK[m.group(0).lower()], question)

@@ -12,6 +12,7 @@ from bot.chunking import chunking_fingerprint
 from bot.embedding import Embedder, MiniLMEmbedder
 from bot.errors import IndexNotBuiltError
 from bot.ingest import IngestReport, index_is_current, ingest
+from bot.intent import normalise_question
 from bot.retrieval import HybridRetriever, Retrieval
 from bot.settings import Settings
 from bot.store import ChromaConnector, LoadedIndex, open_index
@@ -82,7 +83,7 @@ class QuestionAnswerer:
         if problem:
             answer = Answer(text=problem, sentences=(), citations=(), abstained=True, reason="invalid question")
         else:
-            retrieval = self._retriever.retrieve(" ".join(str(question).split()))
+            retrieval = self._retriever.retrieve(normalise_question(" ".join(str(question).split())))
             answer = self._answerer.answer(retrieval, self.index)
         return replace(answer, latency_ms=round((time.perf_counter() - started) * 1000, 3))
 

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.intent import answer_kind, question_focus, question_parts, satisfies
+from bot.intent import answer_kind, normalise_question, question_focus, question_parts, satisfies
 
 
 @pytest.mark.parametrize(
@@ -82,3 +82,17 @@ def test_a_list_question_with_a_count_needs_that_many_names() -> None:
     question = "which five ports took part"
     assert not satisfies("The project ran in five pilot ports.", "list of names", question, count=5)
     assert satisfies("Ports: Chittagong, Mongla, Payra, Dhaka and Narayanganj.", "list of names", question, count=5)
+
+
+@pytest.mark.parametrize(
+    ("question", "normalised"),
+    [
+        ("whn did u start", "when did you start"),
+        ("whos the partner n the funder", "who is the partner and the funder"),
+        ("how many ppl went", "how many people went"),
+        ("Who's in charge?", "who is in charge?"),
+        ("Unchanged question about nouns", "Unchanged question about nouns"),
+    ],
+)
+def test_chat_speak_is_spelled_out(question: str, normalised: str) -> None:
+    assert normalise_question(question) == normalised
