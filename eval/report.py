@@ -231,13 +231,15 @@ def _latency_plot(plt: Any, out_dir: Path, runs: Sequence[SystemRun]) -> str:
     data = [
         [max(r["latency_ms"], 0.01) for r in run.records if not math.isnan(r["latency_ms"])] for run in runs
     ]
-    axis.boxplot(data, vert=False, whis=(5, 95), showfliers=True, flierprops={"markersize": 3})
+    axis.boxplot(data, orientation="horizontal", whis=(5, 95), showfliers=True, flierprops={"markersize": 3})
     axis.set_yticks(range(1, len(runs) + 1), [run.name for run in runs])
     values = [v for row in data for v in row]
     wide = bool(values) and max(values) > 20 * min(values)
     if wide:  # a log scale only when one system is an order of magnitude slower than another
         axis.set_xscale("log")
-        axis.xaxis.set_major_formatter(plt.matplotlib.ticker.FormatStrFormatter("%g"))
+        from matplotlib.ticker import FormatStrFormatter
+
+        axis.xaxis.set_major_formatter(FormatStrFormatter("%g"))
     scale = "log scale; " if wide else ""
     axis.set_xlabel(f"latency per question, ms ({scale}box: quartiles, whiskers: 5th–95th percentile)")
     for row, values in enumerate(data, start=1):

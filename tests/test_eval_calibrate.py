@@ -24,7 +24,9 @@ def _unanswerable(qid: str, confidence: float | None) -> RefusalPoint:
 POINTS = [
     _answerable("a1", 0.9),
     _answerable("a2", 0.7),
-    _answerable("a3", 0.4, right=False),  # a wrong answer with weak evidence: better refused... but it is answerable
+    _answerable(
+        "a3", 0.4, right=False
+    ),  # a wrong answer with weak evidence: better refused... but it is answerable
     _unanswerable("u1", 0.3),
     _unanswerable("u2", 0.6),
 ]
@@ -64,11 +66,20 @@ def test_the_best_threshold_is_chosen() -> None:
 
 
 def test_ties_take_the_middle_of_the_widest_plateau() -> None:
-    points = [_unanswerable("u1", 0.1), _unanswerable("u2", 0.2), _unanswerable("u3", 0.3),
-              _answerable("a1", 0.4), _answerable("a2", 0.5), _answerable("a3", 0.6), _answerable("a4", 0.7)]
+    points = [
+        _unanswerable("u1", 0.1),
+        _unanswerable("u2", 0.2),
+        _unanswerable("u3", 0.3),
+        _answerable("a1", 0.4),
+        _answerable("a2", 0.5),
+        _answerable("a3", 0.6),
+        _answerable("a4", 0.7),
+    ]
     # refusing below anything in (0.3, 0.4] is perfect; only one candidate sits there
     assert choose_threshold(points).best.threshold == pytest.approx(0.35)
-    flat = [_answerable(f"a{i}", confidence, right=False) for i, confidence in enumerate((0.2, 0.4, 0.6, 0.8))]
+    flat = [
+        _answerable(f"a{i}", confidence, right=False) for i, confidence in enumerate((0.2, 0.4, 0.6, 0.8))
+    ]
     # nothing is ever right: all five candidates (0, 0.3, 0.5, 0.7, 0.8001) tie; the middle one is taken
     assert choose_threshold(flat).best.threshold == pytest.approx(0.5)
 
@@ -107,8 +118,12 @@ def test_refusal_points_read_results_of_a_zero_threshold_run() -> None:
 
 
 def test_study_chooses_on_dev_and_only_measures_test() -> None:
-    real = [{"id": "d1", "abstained": False}, {"id": "d2", "abstained": True},
-            {"id": "t1", "abstained": False}, {"id": "t2", "abstained": False}]
+    real = [
+        {"id": "d1", "abstained": False},
+        {"id": "d2", "abstained": True},
+        {"id": "t1", "abstained": False},
+        {"id": "t2", "abstained": False},
+    ]
     study = study_thresholds(QUESTIONS, ZERO_RUN, current_threshold=0.5, real_results=real)
     assert study.chosen.questions == 2
     assert study.chosen.best.threshold == pytest.approx(0.6)  # between d2 (0.4) and d1 (0.8)

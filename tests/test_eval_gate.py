@@ -34,16 +34,34 @@ QUESTIONS = [
 ]
 
 
-def _record(question: Question, right: bool = True, abstained: bool = False, latency: float = 10.0,
-            grounded: bool = True, retrieval_rank: int | None = 1) -> dict[str, Any]:
-    record: dict[str, Any] = {"id": question.id, "split": question.split, "category": question.category,
-                              "abstain_expected": question.abstain, "abstained": abstained, "latency_ms": latency,
-                              "answer_words": 5, "grounded": grounded, "confidence": 0.9}
+def _record(
+    question: Question,
+    right: bool = True,
+    abstained: bool = False,
+    latency: float = 10.0,
+    grounded: bool = True,
+    retrieval_rank: int | None = 1,
+) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "id": question.id,
+        "split": question.split,
+        "category": question.category,
+        "abstain_expected": question.abstain,
+        "abstained": abstained,
+        "latency_ms": latency,
+        "answer_words": 5,
+        "grounded": grounded,
+        "confidence": 0.9,
+    }
     if question.abstain:
         record["correct"] = abstained
     else:
-        record |= {"all_parts": right and not abstained, "correct": right and not abstained,
-                   "gold_rank": 1 if right and not abstained else None, "retrieval_rank": retrieval_rank}
+        record |= {
+            "all_parts": right and not abstained,
+            "correct": right and not abstained,
+            "gold_rank": 1 if right and not abstained else None,
+            "retrieval_rank": retrieval_rank,
+        }
     return record
 
 
@@ -51,7 +69,12 @@ def _baseline(records: list[dict[str, Any]]) -> dict[str, Any]:
     return baseline_payload(QUESTIONS, records, {"note": "test"})
 
 
-GOOD = [_record(QUESTIONS[0]), _record(QUESTIONS[1]), _record(QUESTIONS[2]), _record(QUESTIONS[3], abstained=True)]
+GOOD = [
+    _record(QUESTIONS[0]),
+    _record(QUESTIONS[1]),
+    _record(QUESTIONS[2]),
+    _record(QUESTIONS[3], abstained=True),
+]
 
 
 def test_the_same_run_passes() -> None:
@@ -121,8 +144,11 @@ def test_the_faster_of_two_runs_judges_latency() -> None:
 
 
 def test_new_and_changed_questions_are_not_judged_but_listed() -> None:
-    changed = [replace(QUESTIONS[0], answer_parts=(("Z",),)), *QUESTIONS[1:],
-               Question("n", "New?", "fact", (("Q",),), split="dev")]
+    changed = [
+        replace(QUESTIONS[0], answer_parts=(("Z",),)),
+        *QUESTIONS[1:],
+        Question("n", "New?", "fact", (("Q",),), split="dev"),
+    ]
     run = [_record(changed[0], right=False), *GOOD[1:], _record(changed[-1], right=False)]
     result = check_gate(_baseline(GOOD), changed, run)
     assert result.passed and result.compared == 3
@@ -140,8 +166,11 @@ def test_baseline_round_trip_one_question_per_line(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(None, "create it deliberately with `python -m eval --update-baseline`"),
-     ("{oops", "not valid JSON"), ('{"metrics": {}}', "no 'questions' table")],
+    [
+        (None, "create it deliberately with `python -m eval --update-baseline`"),
+        ("{oops", "not valid JSON"),
+        ('{"metrics": {}}', "no 'questions' table"),
+    ],
 )
 def test_a_bad_baseline_says_what_to_do(tmp_path: Path, content: str | None, message: str) -> None:
     path = tmp_path / "baseline.json"
@@ -187,7 +216,8 @@ def test_the_product_does_not_fall_below_the_committed_baseline(seed_answerer: Q
     assert result.passed, result.report()
     assert not result.new_questions and not result.missing_questions, (
         "eval/questions.jsonl changed since the baseline; run `python -m eval --update-baseline` and commit "
-        "eval/baseline.json\n" + result.report())
+        "eval/baseline.json\n" + result.report()
+    )
 
 
 class BackwardsAnswerer:
@@ -199,25 +229,47 @@ class BackwardsAnswerer:
             return Answer("The documents don't say.", (), (), abstained=True)
         weakest = retrieval.hits[-1].passage
         sentence = " ".join(weakest.sentence_text(weakest.sentences[0]).split())
-        return Answer(sentence, (AnswerSentence(sentence, 0),), (citations[-1],), abstained=False,
-                      retrieved=citations, confidence=1.0)
+        return Answer(
+            sentence,
+            (AnswerSentence(sentence, 0),),
+            (citations[-1],),
+            abstained=False,
+            retrieved=citations,
+            confidence=1.0,
+        )
 
 
 def _citation(hit: Any) -> Citation:
     passage = hit.passage
-    return Citation(passage.passage_id, passage.doc_id, passage.text, passage.meta.title, passage.doc_id,
-                    passage.section, passage.page, passage.start, passage.end, hit.score)
+    return Citation(
+        passage.passage_id,
+        passage.doc_id,
+        passage.text,
+        passage.meta.title,
+        passage.doc_id,
+        passage.section,
+        passage.page,
+        passage.start,
+        passage.end,
+        hit.score,
+    )
 
 
 @pytest.mark.slow
 def test_the_gate_fails_a_broken_answerer_and_names_the_questions(seed_answerer: QuestionAnswerer) -> None:
     questions = load_questions(QUESTION_FILE)
-    broken = QuestionAnswerer.open(seed_answerer.settings, seed_answerer.embedder, answerer=BackwardsAnswerer())
+    broken = QuestionAnswerer.open(
+        seed_answerer.settings, seed_answerer.embedder, answerer=BackwardsAnswerer()
+    )
     result = check_gate(read_baseline(BASELINE_FILE), questions, _gate_run(broken, questions))
     assert not result.passed
     failed = {(r.split, r.metric) for r in result.regressions}
-    assert {("dev", "all_parts"), ("test", "all_parts"), ("dev", "gold_first"), ("test", "unanswerable_refused")} \
-        <= failed
+    assert {
+        ("dev", "all_parts"),
+        ("test", "all_parts"),
+        ("dev", "gold_first"),
+        ("test", "unanswerable_refused"),
+    } <= failed
     report = result.report()
     assert "FAILED" in report and "q001" in report  # q001 is answered right by the product
     assert len(result.worsened) > 50

@@ -21,7 +21,11 @@ from eval.questions import Gold, Question
     [
         ("DWEA and DIFE are the partners.", [["DWEA"], ["DIFE"]], True),
         ("DWEA is a partner.", [["DWEA"], ["DIFE"]], False),
-        ("The Danish Working Environment Authority helps.", [["DWEA", "Danish Working Environment Authority"]], True),
+        (
+            "The Danish Working Environment Authority helps.",
+            [["DWEA", "Danish Working Environment Authority"]],
+            True,
+        ),
         ("Runs 2023–2025.", [["2023-2025"]], True),
         ("anything", [], True),
     ],
@@ -56,19 +60,29 @@ def test_grounded(sentences, expected) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize(
     ("values", "q", "expected"),
-    [([1.0, 2.0, 3.0, 4.0], 50, 2.5), ([5.0], 95, 5.0), ([1.0, 2.0, 3.0, 4.0, 5.0], 95, 4.8), ([0.0, 10.0], 0, 0.0)],
+    [
+        ([1.0, 2.0, 3.0, 4.0], 50, 2.5),
+        ([5.0], 95, 5.0),
+        ([1.0, 2.0, 3.0, 4.0, 5.0], 95, 4.8),
+        ([0.0, 10.0], 0, 0.0),
+    ],
 )
 def test_percentile_matches_linear_interpolation(values: list[float], q: float, expected: float) -> None:
     assert percentile(values, q) == pytest.approx(expected)
 
 
 def test_normalise_folds_case_quotes_dashes_and_space() -> None:
-    assert normalise("Denmark’s  “SSC” – 2023") == "denmark's \"ssc\" - 2023"
+    assert normalise("Denmark’s  “SSC” – 2023") == 'denmark\'s "ssc" - 2023'
 
 
 def _record(expected_abstain: bool, abstained: bool, parts: bool = False, rank: int | None = None) -> dict:
-    record = {"abstain_expected": expected_abstain, "abstained": abstained, "latency_ms": 10.0,
-              "answer_words": 5, "grounded": True}
+    record = {
+        "abstain_expected": expected_abstain,
+        "abstained": abstained,
+        "latency_ms": 10.0,
+        "answer_words": 5,
+        "grounded": True,
+    }
     if not expected_abstain:
         record |= {"all_parts": parts, "gold_rank": rank}
     return record
@@ -109,8 +123,14 @@ def test_reciprocal_rank(rank: int | None, expected: float) -> None:
     assert reciprocal_rank(rank) == pytest.approx(expected)
 
 
-QUESTION = Question("q1", "Who implements it?", "fact", (("DWEA",), ("DIFE",)), (Gold("a.txt", "are the partners"),),
-                    split="dev")
+QUESTION = Question(
+    "q1",
+    "Who implements it?",
+    "fact",
+    (("DWEA",), ("DIFE",)),
+    (Gold("a.txt", "are the partners"),),
+    split="dev",
+)
 UNANSWERABLE = Question("q2", "Cake recipe?", "unanswerable", abstain=True, split="test")
 GOLD_PASSAGE = {"source": "a.txt", "text": "DWEA and DIFE are the partners."}
 OTHER_PASSAGE = {"source": "b.txt", "text": "Something else."}
@@ -120,24 +140,64 @@ OTHER_PASSAGE = {"source": "b.txt", "text": "Something else."}
     ("question", "result", "expected"),
     [
         # answered right, gold cited first, retrieved second
-        (QUESTION, {"answer": "DWEA and DIFE.", "abstained": False, "citations": [GOLD_PASSAGE],
-                    "sentences": [{"text": "DWEA and DIFE are the partners.", "citation": 0}],
-                    "retrieved": [OTHER_PASSAGE, GOLD_PASSAGE], "latency_ms": 12.0, "confidence": 0.8},
-         {"correct": True, "all_parts": True, "gold_rank": 1, "retrieval_rank": 2, "grounded": True,
-          "missing_parts": [], "confidence": 0.8}),
+        (
+            QUESTION,
+            {
+                "answer": "DWEA and DIFE.",
+                "abstained": False,
+                "citations": [GOLD_PASSAGE],
+                "sentences": [{"text": "DWEA and DIFE are the partners.", "citation": 0}],
+                "retrieved": [OTHER_PASSAGE, GOLD_PASSAGE],
+                "latency_ms": 12.0,
+                "confidence": 0.8,
+            },
+            {
+                "correct": True,
+                "all_parts": True,
+                "gold_rank": 1,
+                "retrieval_rank": 2,
+                "grounded": True,
+                "missing_parts": [],
+                "confidence": 0.8,
+            },
+        ),
         # refused although answerable: wrong, but retrieval still found the gold passage first
-        (QUESTION, {"answer": "The documents don't say.", "abstained": True, "citations": [],
-                    "retrieved": [GOLD_PASSAGE], "latency_ms": 9.0, "confidence": 0.3},
-         {"correct": False, "all_parts": False, "gold_rank": None, "retrieval_rank": 1, "abstained": True}),
+        (
+            QUESTION,
+            {
+                "answer": "The documents don't say.",
+                "abstained": True,
+                "citations": [],
+                "retrieved": [GOLD_PASSAGE],
+                "latency_ms": 9.0,
+                "confidence": 0.3,
+            },
+            {"correct": False, "all_parts": False, "gold_rank": None, "retrieval_rank": 1, "abstained": True},
+        ),
         # a sentence that is not in its citation: not grounded
-        (QUESTION, {"answer": "DWEA and DIFE.", "abstained": False, "citations": [OTHER_PASSAGE],
-                    "sentences": [{"text": "DWEA and DIFE.", "citation": 0}], "retrieved": [], "latency_ms": 1.0},
-         {"grounded": False, "gold_rank": None, "retrieval_rank": None, "confidence": None}),
+        (
+            QUESTION,
+            {
+                "answer": "DWEA and DIFE.",
+                "abstained": False,
+                "citations": [OTHER_PASSAGE],
+                "sentences": [{"text": "DWEA and DIFE.", "citation": 0}],
+                "retrieved": [],
+                "latency_ms": 1.0,
+            },
+            {"grounded": False, "gold_rank": None, "retrieval_rank": None, "confidence": None},
+        ),
         # unanswerable: right only when refused; no retrieval metrics
-        (UNANSWERABLE, {"answer": "The documents don't say.", "abstained": True, "latency_ms": 5.0},
-         {"correct": True, "abstain_expected": True}),
-        (UNANSWERABLE, {"answer": "Bake it.", "abstained": False, "citations": [], "latency_ms": 5.0},
-         {"correct": False}),
+        (
+            UNANSWERABLE,
+            {"answer": "The documents don't say.", "abstained": True, "latency_ms": 5.0},
+            {"correct": True, "abstain_expected": True},
+        ),
+        (
+            UNANSWERABLE,
+            {"answer": "Bake it.", "abstained": False, "citations": [], "latency_ms": 5.0},
+            {"correct": False},
+        ),
     ],
 )
 def test_score_result(question: Question, result: dict, expected: dict) -> None:  # type: ignore[type-arg]
