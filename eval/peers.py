@@ -14,6 +14,8 @@ Every system answers with a `bot.types.Answer`, so results share one format. For
 
 from __future__ import annotations
 
+import importlib.util
+import logging
 import os
 import time
 import uuid
@@ -37,6 +39,8 @@ DESCRIPTIONS = {
     "answer = top node's text",
 }
 _MODES = {"ours": None, "bm25": "lexical", "dense": "dense"}
+_NEEDS_FILE_READERS = {".pdf", ".docx"}  # without llama-index-readers-file they would be indexed as raw bytes
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,15 @@ class LlamaIndexPeer:
             and p.suffix.lower() in SUFFIXES
             and not any(part.startswith(".") for part in p.relative_to(corpus_dir).parts)
         ]
+        unreadable = [p for p in files if p.suffix.lower() in _NEEDS_FILE_READERS and not _has_file_readers()]
+        if unreadable:
+            # llama-index-readers-file would read them, but it pins pypdf and pandas below the product's
+            log.warning(
+                "the llama-index peer leaves out %d file(s) it reads only with llama-index-readers-file: %s",
+                len(unreadable),
+                ", ".join(p.name for p in unreadable),
+            )
+            files = [p for p in files if p not in unreadable]
         if not files:
             raise PeerError(
                 f"{corpus_dir} holds no documents the product reads ({', '.join(sorted(SUFFIXES))}); "
@@ -166,6 +179,13 @@ class LlamaIndexPeer:
             end=node.end_char_idx if node.end_char_idx is not None else start + len(text),
             score=round(float(scored.score or 0.0), 6),
         )
+
+
+def _has_file_readers() -> bool:
+    try:
+        return importlib.util.find_spec("llama_index.readers.file") is not None
+    except ModuleNotFoundError:
+        return False
 
 
 def _page(label: Any) -> int | None:

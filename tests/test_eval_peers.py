@@ -49,3 +49,14 @@ def test_an_empty_corpus_says_what_to_point_at(tmp_path: Path) -> None:
 def test_unknown_systems_are_refused(tmp_path: Path) -> None:
     with pytest.raises(PeerError, match="unknown system gpt; choose from ours, bm25, dense, llama-index"):
         open_systems(["ours", "gpt"], settings_for(tmp_path, tmp_path / "index"), embedder=None)  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_documents_the_stock_reader_cannot_read_are_left_out_and_named(
+    tiny_corpus: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tiny_corpus / "scan.pdf").write_bytes(b"%PDF-1.4 binary that would be indexed as text")
+    with caplog.at_level("WARNING", logger="eval.peers"):
+        peer = build_llama_index_peer(tiny_corpus)
+    assert "scan.pdf" in caplog.text
+    assert all(c.source != "scan.pdf" for c in peer.retrieve("binary PDF"))
