@@ -213,21 +213,21 @@ class ExtractiveAnswerer:
             sentences.append(AnswerSentence(" ".join(passage.sentence_text(span).split()), order[passage.passage_id]))
         passages = {p.passage_id: p for p, _ in chosen}
         for passage_id in order:
-            citations.append(_citation(passages[passage_id], score_of.get(passage_id, 0.0),
+            citations.append(citation_of(passages[passage_id], score_of.get(passage_id, 0.0),
                                        tuple(sorted(highlights[passage_id], key=lambda s: s.start))))
         for hit in hits:
             if len(citations) >= self._max_citations:
                 break
             if hit.passage.passage_id not in order:
-                citations.append(_citation(hit.passage, hit.score, ()))
+                citations.append(citation_of(hit.passage, hit.score, ()))
         text = " ".join(sentence.text for sentence in sentences)
         return Answer(text=text, sentences=tuple(sentences), citations=tuple(citations), abstained=False,
-                      retrieved=tuple(_citation(hit.passage, hit.score, ()) for hit in hits))
+                      retrieved=tuple(citation_of(hit.passage, hit.score, ()) for hit in hits))
 
     def _abstain(self, text: str, reason: str, hits: tuple[Hit, ...]) -> Answer:
-        related = tuple(_citation(hit.passage, hit.score, ()) for hit in hits[: self._max_citations])
+        related = tuple(citation_of(hit.passage, hit.score, ()) for hit in hits[: self._max_citations])
         return Answer(text=text, sentences=(), citations=(), abstained=True, reason=reason, related=related,
-                      retrieved=tuple(_citation(hit.passage, hit.score, ()) for hit in hits))
+                      retrieved=tuple(citation_of(hit.passage, hit.score, ()) for hit in hits))
 
 
 _DONT_SAY = "The documents don't say. The closest passages are listed as related reading."
@@ -311,7 +311,7 @@ def _term_weights(terms: tuple[str, ...], index: LoadedIndex) -> dict[str, float
     return weights
 
 
-def _citation(passage: Passage, score: float, highlights: tuple[Span, ...]) -> Citation:
+def citation_of(passage: Passage, score: float, highlights: tuple[Span, ...]) -> Citation:
     return Citation(
         passage_id=passage.passage_id,
         doc_id=passage.doc_id,

@@ -74,6 +74,10 @@ class QuestionAnswerer:
                         settings.corpus_dir)
         index = open_index(settings.index_dir, chroma_connector(settings), embedder.model_id,
                            chunking_fingerprint(settings.chunking))
+        if answerer is None and settings.answer.mode == "llm":
+            from bot.generative import GenerativeAnswerer, llm_completer
+
+            answerer = GenerativeAnswerer(settings.answer, llm_completer(settings.answer.llm))
         return cls(settings, embedder, index, answerer)
 
     def ask(self, question: Any) -> Answer:

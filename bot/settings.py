@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings.sources import TomlConfigSettingsSource
 
@@ -35,11 +35,24 @@ class RetrievalSettings(BaseModel):
     rrf_k: int = Field(10, ge=1, description="Reciprocal rank fusion constant (small: the top ranks count most).")
 
 
+class LLMSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    provider: Literal["openai_like", "ollama"] = Field(
+        "openai_like", description="openai_like: any OpenAI-compatible endpoint (vLLM, llama.cpp, LM Studio…)."
+    )
+    base_url: str | None = Field(None, description="The endpoint, e.g. http://127.0.0.1:11434 for Ollama.")
+    model: str | None = Field(None, description="The model name the endpoint serves.")
+    api_key: SecretStr = Field(SecretStr("not-needed"), description="Key for endpoints that need one.")
+    timeout_seconds: float = Field(60.0, gt=0, description="How long one answer may take.")
+
+
 class AnswerSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-    mode: Literal["extractive"] = Field(
-        "extractive", description="extractive: answers are sentences of the retrieved passages, each cited."
+    mode: Literal["extractive", "llm"] = Field(
+        "extractive", description="extractive: answers are sentences of the retrieved passages, each cited; "
+        "llm: a language model you configure under [answer.llm] writes the answer from the same passages."
     )
+    llm: LLMSettings = LLMSettings()
     max_sentences: int = Field(3, ge=1, le=10, description="Most sentences in one answer (lists may use all).")
     min_confidence: float = Field(
         0.50, ge=0.0, le=1.0, description="Below this evidence score the answer says the documents don't say."
