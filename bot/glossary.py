@@ -96,13 +96,16 @@ def expand_query(question: str, acronyms: Mapping[str, str]) -> str:
 
 
 def term_alternatives(
-    terms: Iterable[str], acronyms: Mapping[str, str], to_terms: Callable[[str], list[str]]
+    terms: Iterable[str], acronyms: Mapping[str, str], to_terms: Callable[[str], list[str]],
+    synonyms: Mapping[str, frozenset[str]] | None = None,
 ) -> dict[str, tuple[frozenset[str], ...]]:
-    """Other ways a question term can appear: an acronym's long form (all its terms), or the acronym of a long form.
+    """Other ways a question term can appear: an acronym's long form (all its terms), the acronym of a long
+    form, or an everyday synonym.
 
     `to_terms` turns text into the same stemmed terms as `terms`.
     """
     present = set(terms)
+    synonyms = synonyms or {}
     alternatives: dict[str, list[frozenset[str]]] = {}
     for short, long_form in acronyms.items():
         short_terms = to_terms(short)
@@ -115,4 +118,7 @@ def term_alternatives(
         if long_terms <= present:
             for term in long_terms:
                 alternatives.setdefault(term, []).append(frozenset({short_term}))
+    for term in present:
+        for synonym in synonyms.get(term, ()):
+            alternatives.setdefault(term, []).append(frozenset({synonym}))
     return {term: tuple(options) for term, options in alternatives.items()}

@@ -156,3 +156,50 @@ def _deletion_table(vocabulary: dict[str, int]) -> dict[str, set[str]]:
             for deleted in _deletions(term):
                 table.setdefault(deleted, set()).add(term)
     return table
+
+
+# Everyday English synonyms (not words of any one corpus), so a question's "goal" finds a document's "objective".
+SYNONYM_GROUPS = (
+    "goal aim objective purpose target intention",
+    "fund finance sponsor bankroll",
+    "start begin launch commence initiate",
+    "end finish conclude close terminate expire",
+    "help support assist aid",
+    "staff officials employees personnel workers",
+    "country nation state",
+    "course training programme program curriculum",
+    "approach method model way strategy",
+    "run operate manage administer",
+    "head lead direct chair",
+    "create form establish set found",
+    "job employment work occupation",
+    "company firm enterprise business",
+    "factory plant mill workplace",
+    "rule regulation law act",
+    "check inspect examine audit",
+    "accident incident mishap",
+    "injury harm",
+    "death fatality",
+    "danger hazard risk",
+    "money budget funding cost",
+    "improve enhance strengthen upgrade",
+    "teach train educate",
+    "visit trip tour",
+    "big large major",
+    "kid child children",
+    "women woman female",
+    "men man male",
+    "phone telephone",
+)
+
+
+@lru_cache(maxsize=1)
+def synonym_table() -> dict[str, frozenset[str]]:
+    """Each stemmed word of a synonym group → the other stems of its groups."""
+    stem = _stemmer().stemWord
+    table: dict[str, set[str]] = {}
+    for group in SYNONYM_GROUPS:
+        stems = {stem(word) for word in group.split()}
+        for item in stems:
+            table.setdefault(item, set()).update(stems - {item})
+    return {word: frozenset(others) for word, others in table.items()}

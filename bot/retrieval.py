@@ -10,7 +10,7 @@ import numpy as np
 from bot.embedding import Embedder
 from bot.glossary import expand_query, term_alternatives
 from bot.intent import question_parts
-from bot.lexical import content_terms
+from bot.lexical import content_terms, synonym_table
 from bot.settings import RetrievalSettings
 from bot.store import LoadedIndex
 from bot.types import Hit
@@ -71,7 +71,7 @@ class HybridRetriever:
         query_vector = self._embedder.embed_query(expanded)
         terms = tuple(index.lexical.query_terms(expanded))
         question_terms = tuple(dict.fromkeys(index.lexical.query_terms(question)))
-        alternatives = term_alternatives(question_terms, index.manifest.acronyms, content_terms)
+        alternatives = term_alternatives(question_terms, index.manifest.acronyms, content_terms, synonym_table())
         count = len(index.passages)
         if count == 0:
             return Retrieval(question, expanded, query_vector, terms, (), question_terms, alternatives)
