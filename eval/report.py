@@ -69,9 +69,19 @@ def write_report(
 def _overview(questions: Sequence[Question], runs: Sequence[SystemRun], note: str) -> str:
     graded = [q for q in questions if q.graded]
     halves = ", ".join(f"{split}: {sum(q.split == split for q in graded)}" for split in ("dev", "test"))
-    systems = "\n".join(f"- **{run.name}**: {run.description}" for run in runs)
+    systems = "\n".join(f"- **{run.name}**: {run.description} ({_shape(run)})" for run in runs)
     unanswerable = sum(q.abstain for q in graded)
     return f"{len(graded)} graded questions ({halves}; {unanswerable} unanswerable). {note}\n\n{systems}"
+
+
+def _shape(run: SystemRun) -> str:
+    """How long its answers are and how many distinct passages it ever retrieved: a peer with a few huge
+    chunks finds the gold passage 'in the top 5' and holds the parts by sheer length."""
+    words = summarise(run.records)["median_words"]
+    passages = {c.get("passage_id") or c.get("text") for r in run.results for c in r.get("retrieved") or []}
+    return (
+        f"median answer {cell('{:.0f}', words)} words; {len(passages)} distinct passages retrieved in the run"
+    )
 
 
 def _category_pivot(runs: Sequence[SystemRun]) -> str:

@@ -253,9 +253,9 @@ def _baseline(
         about = {
             "questions_file": args.questions.as_posix(),
             "model": embedder.model_id,
-            "retrieval": settings.retrieval.model_dump(),
-            "answer": settings.answer.model_dump(),
-            "chunking": settings.chunking.model_dump(),
+            "retrieval": settings.retrieval.model_dump(mode="json"),
+            "answer": settings.answer.model_dump(mode="json"),
+            "chunking": settings.chunking.model_dump(mode="json"),
             "latency": "per question, the faster of two runs",
         }
         write_baseline(args.baseline, baseline_payload(questions, records, about))
