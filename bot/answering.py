@@ -103,7 +103,9 @@ class ExtractiveAnswerer:
         ranked = sorted(candidates, key=lambda c: -c.score)
         best_score = ranked[0].score
         eligible = [c for c in ranked if c.score >= best_score * 0.75 and (
-            part.need is None or satisfies(_with_header(c), part.need, question, part.count))]
+            part.need is None or satisfies(_with_header(c), part.need, question, part.count)
+            or (c.text.rstrip().endswith(":") and satisfies(_with_items(c.passage, c.span), part.need, question,
+                                                            part.count)))]
         if not eligible:
             return None
         for candidate in eligible:
@@ -120,6 +122,8 @@ class ExtractiveAnswerer:
         novelty_terms = set(weights) | set(retrieval.terms)
         question = retrieval.expanded.lower()
         question_bigrams = _bigrams(content_terms(retrieval.question))
+        defined = [long.lower() for short, long in index.manifest.acronyms.items()
+                   if re.search(rf"(?<![\w-]){re.escape(short)}(?![\w-])", retrieval.question, re.IGNORECASE)]
         candidates: list[Candidate] = []
         for rank, hit in enumerate(retrieval.hits):
             passage = hit.passage
@@ -145,7 +149,11 @@ class ExtractiveAnswerer:
                             + 0.5 * sum(weights[t] for t in in_context)) / total_weight
                 novelty = len(terms - novelty_terms) / len(terms) if terms else 0.0
                 kind_match = part.need is None or satisfies(text, part.need, question, part.count) or (
-                    part.need in ("date", "duration") and satisfies(header_text, part.need, question))
+                    part.need in ("date", "duration") and satisfies(header_text, part.need, question)) or (
+                    part.need in ("list", "list of names") and text.rstrip().endswith(":")
+                    and satisfies(_with_items(passage, span), part.need, question, part.count))
+                if part.kind == "definition" and defined:
+                    kind_match = any(long_form in text.lower() for long_form in defined)
                 phrase = (len(question_bigrams & _bigrams(sentence_terms)) / len(question_bigrams)
                           if question_bigrams else 0.0)
                 near = _answer_near_question_words(text, part, question, weights, alternatives)
@@ -158,7 +166,7 @@ class ExtractiveAnswerer:
                          + self._weights["phrase"] * phrase
                          + self._weights["near"] * near
                          - self._weights["echo"] * float(novelty < 0.34 or (
-                             span == passage.header and part.need not in ("date", "duration"))))
+                             span == passage.header and (part.need is None or not kind_match))))
                 candidates.append(Candidate(rank, passage, span, text, score, coverage,
                                             terms | context_terms | inherited))
         return candidates
@@ -275,6 +283,12 @@ def _merged_hits(*rankings: tuple[Hit, ...]) -> tuple[Hit, ...]:
                 seen.add(hit.passage.passage_id)
                 merged.append(hit)
     return tuple(merged)
+
+
+def _with_items(passage: Passage, span: Span) -> str:
+    """A list's lead-in sentence with the items that follow it, joined as one list."""
+    following = [passage.sentence_text(s) for s in passage.sentences if s.start > span.start]
+    return passage.sentence_text(span) + " " + ", ".join(following)
 
 
 def _with_header(candidate: Candidate) -> str:

@@ -24,7 +24,7 @@ KIND_PATTERNS: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
     ("number", re.compile(r"\b(how many|how much|number of|what percentage|what per ?cent|percent|what share|"
                           r"what proportion|how big|what amount|count of|what budget|what was the budget|"
                           r"what is the budget|worth)\b|%")),
-    ("list", re.compile(r"\b(which countries|what countries|which areas|what areas|list|which sectors|"
+    ("list", re.compile(r"\b(which countries|what countries|which areas|what areas|list|which sectors|names of|"
                         r"what are the|which are the|name the|what (two|three|four|five|six) |"
                         r"which (two|three|four|five|six) |key areas|components|what other)\b")),
     ("entity", re.compile(r"\b(who|whom|whose|which (\w+ )?(organi[sz]ations?|authority|authorities|agency|"
@@ -50,7 +50,7 @@ PART_SPLIT = re.compile(
     r"over how|for how)\b)|[;?]\s+(?=\w)",
     re.IGNORECASE,
 )
-NAMED_THINGS = re.compile(r"\b(countries|nations|organi[sz]ations|agencies|authorities|partners|donors|funders|"
+NAMED_THINGS = re.compile(r"\b(names|countries|nations|organi[sz]ations|agencies|authorities|partners|donors|funders|"
                           r"cities|ports|districts|institutions|institutes|universities|companies|brands|"
                           r"projects|programmes|programs|conventions|ministries|unions|people|persons)\b")
 COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
@@ -84,7 +84,8 @@ def _part(text: str) -> QuestionPart:
     kind = answer_kind(text)
     need: Need | None = next((name for name, pattern in NEED_PATTERNS if pattern.search(lowered)), None)
     count = None
-    match = re.search(r"\b(which|what|name the|list the)\s+(two|three|four|five|six|seven|eight|nine|ten)\b", lowered)
+    match = re.search(r"\b(which|what|name the|list the|names of the|names of)\s+(two|three|four|five|six|seven|"
+                      r"eight|nine|ten)\b", lowered)
     if match:
         count = COUNT_WORDS[match.group(2)]
     if need is None:
@@ -150,7 +151,8 @@ def satisfies(text: str, need: Need, question: str, count: int | None = None) ->
     if need == "percentage":
         return bool(PERCENT.search(text))
     if need == "number":
-        return bool(_new(NUMBER, YEAR.sub(" ", FULL_DATE.sub(" ", text)), question))
+        counted = PERCENT.sub(" ", text) if "percent" not in question and "%" not in question else text
+        return bool(_new(NUMBER, YEAR.sub(" ", FULL_DATE.sub(" ", counted)), question))
     if need == "date":
         return bool(_new(DATE, text, question))
     if need == "duration":

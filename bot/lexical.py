@@ -160,10 +160,10 @@ def _deletion_table(vocabulary: dict[str, int]) -> dict[str, set[str]]:
 
 # Everyday English synonyms (not words of any one corpus), so a question's "goal" finds a document's "objective".
 SYNONYM_GROUPS = (
-    "goal aim objective purpose target intention",
+    "goal aim objective purpose target intention achieve",
     "fund finance sponsor bankroll",
     "start begin launch commence initiate",
-    "end finish conclude close terminate expire",
+    "end finish conclude close terminate expire wrap till",
     "help support assist aid",
     "staff officials employees personnel workers",
     "country nation state",
@@ -190,6 +190,8 @@ SYNONYM_GROUPS = (
     "women woman female",
     "men man male",
     "phone telephone",
+    "make develop create produce build design prepare",
+    "contact talk speak reach ask",
 )
 
 

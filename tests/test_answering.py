@@ -24,6 +24,7 @@ def tiny_answerer(embedder, tmp_path_factory: pytest.TempPathFactory) -> Questio
         ("How many crew members must be on the bridge at night?", ["two crew members"]),
         ("Who inspects dockside cranes?", ["Harbour Safety Board"]),
         ("What does HSB stand for?", ["Harbour Safety Board"]),
+        ("What is the HSB?", ["Harbour Safety Board"]),
         ("wat dos the quilometer count", ["passengers"]),
         ("How often are cranes inspected, and what do inspectors check?", ["twice a year", "brakes"]),
         ("What is the heaviest load a worker may lift alone?", ["25 kilograms"]),

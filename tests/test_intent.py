@@ -30,6 +30,8 @@ def test_answer_kind(question: str, kind: str) -> None:
         ("What is her email address?", [("definition", "email")]),
         ("What was the budget of the ferry project?", [("number", "amount of money")]),
         ("Which five ports took part?", [("list", "list of names")]),
+        ("What are the names of the four rules?", [("list", "list of names")]),
+        ("What three goals does it have?", [("list", "list")]),
         ("Why do cranes fail?", [("other", None)]),
     ],
 )
@@ -55,6 +57,8 @@ def test_question_parts_and_needs(question: str, expected: list[tuple[str, str |
         ("The partners share a vision.", "name", "who are the partners", False),
         ("Guided by C.187 the project grew.", "name", "which convention guided it", True),
         ("Methane is a third of emissions.", "percentage", "what share of emissions", True),
+        ("By 2020, 70% of inspectors were trained.", "number", "how many inspectors are there", False),
+        ("By 2020, 70% of inspectors were trained.", "number", "what percent of inspectors were trained", True),
     ],
 )
 def test_satisfies(text: str, need: str, question: str, expected: bool) -> None:
