@@ -108,11 +108,6 @@ class ExtractiveAnswerer:
                                                             part.count)))]
         if not eligible:
             return None
-        for candidate in eligible:
-            already = next((c for c in chosen if (c.passage.passage_id, c.span) == (candidate.passage.passage_id,
-                                                                                     candidate.span)), None)
-            if already is not None and candidate.score >= eligible[0].score * 0.9:
-                return already  # one sentence answers this part too
         return eligible[0]
 
     def _candidates(self, retrieval: Retrieval, index: LoadedIndex, part: QuestionPart,

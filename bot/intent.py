@@ -121,7 +121,7 @@ PHONE = re.compile(r"(?<!\w)\+?\d[\d\s().-]{5,}\d")
 WEB = re.compile(r"https?://\S+|\bwww\.\S+|\b[\w-]+\.(org|com|gov|int|net|dk|bd)(/\S*)?\b", re.IGNORECASE)
 MONEY = re.compile(r"[€$£৳]\s?\d|\d[\d,.]*\s?(million|billion|thousand)?\s?(usd|eur|euros?|dollars?|dkk|kroner|"
                    r"bdt|taka|tk)\b|\b(usd|eur|dkk|bdt|tk)\s?\d", re.IGNORECASE)
-PERCENT = re.compile(r"\d\s?(%|per ?cent)|\b(a|one|two)[\s-](half|third|quarter|fifth|tenth)s?\b|\bhalf\b|"
+PERCENT = re.compile(r"\d[\d.,]*\s?(%|per ?cent)|\b(a|one|two)[\s-](half|third|quarter|fifth|tenth)s?\b|\bhalf\b|"
                      r"\b\w+ in (two|three|four|five|ten)\b", re.IGNORECASE)
 NAME = re.compile(r"\b[A-Z]{1,5}[.\-]?\d+\b|\b[A-Z][A-Za-z]*[A-Z][A-Za-z]*\b|\b[A-Z][a-z]+(?:\s+(?:of|for|the|de|van)?\s*[A-Z][a-z]+)+"
                   r"|(?<=[a-z,;] )[A-Z][a-z]{2,}\b")
