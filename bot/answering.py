@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from dataclasses import dataclass, replace
 
 from bot.intent import QuestionPart, need_spans, question_focus, question_parts, satisfies
-from bot.lexical import content_terms
+from bot.lexical import content_terms, terms_of
 from bot.retrieval import Retrieval
 from bot.settings import AnswerSettings
 from bot.store import LoadedIndex
@@ -124,16 +125,16 @@ class ExtractiveAnswerer:
             passage = hit.passage
             row = index.row_of[passage.passage_id]
             similarities = index.sentence_vectors_of(row) @ retrieval.query_vector
-            context_terms = frozenset(content_terms(" ".join(filter(None, (passage.meta.title, passage.section)))))
+            context_terms = frozenset(terms_of(" ".join(filter(None, (passage.meta.title, passage.section)))))
             header_text = passage.sentence_text(passage.header) if passage.header else ""
             label = LABEL.match(passage.text)
-            header_terms = frozenset(content_terms(header_text + " " + (label.group(1) if label else "")))
-            passage_terms = frozenset(content_terms(passage.index_text))
+            header_terms = frozenset(terms_of(header_text + " " + (label.group(1) if label else "")))
+            passage_terms = frozenset(terms_of(passage.index_text))
             passage_coverage = sum(w for t, w in weights.items() if _matches(t, passage_terms, alternatives))
             prior = 1.0 - rank / len(retrieval.hits)
             for position, span in enumerate(passage.sentences):
                 text = passage.sentence_text(span)
-                sentence_terms = content_terms(text)
+                sentence_terms = list(terms_of(text))
                 terms = frozenset(sentence_terms)
                 inherited = frozenset() if span == passage.header else header_terms
                 matched = {t for t in weights if _matches(t, terms, alternatives)}
@@ -251,7 +252,7 @@ def _answer_near_question_words(text: str, part: QuestionPart, question: str, we
     positions = [(m.start(), m.end()) for m in WORD.finditer(text)]
     anchors = []
     for i, (a, b) in enumerate(positions):
-        terms = frozenset(content_terms(text[a:b]))
+        terms = frozenset(terms_of(text[a:b]))
         if terms and any(_matches(t, terms) for t in weights):
             anchors.append(i)
     if not anchors:
@@ -300,13 +301,18 @@ def _bigrams(terms: list[str]) -> set[tuple[str, str]]:
     return set(zip(terms, terms[1:], strict=False))
 
 
+@lru_cache(maxsize=100_000)
+def _prefixes(terms: frozenset[str]) -> frozenset[str]:
+    return frozenset(t[:6] for t in terms if len(t) >= 6)
+
+
 def _matches(term: str, sentence_terms: frozenset[str], alternatives: Alternatives | None = None) -> bool:
     """A question term found in the sentence: itself, a word sharing its first six letters ('partner' for
     'partnership'), an agent noun's verb ('funder' for 'fund'), or an alternative form (an acronym's long
     form, or the acronym of a long form)."""
     if term in sentence_terms:
         return True
-    if len(term) >= 6 and any(t[:6] == term[:6] for t in sentence_terms):
+    if len(term) >= 6 and term[:6] in _prefixes(sentence_terms):
         return True
     if term.endswith("er") and len(term) > 5 and term[:-2] in sentence_terms:
         return True

@@ -43,8 +43,14 @@ def words(text: str) -> list[str]:
 
 def content_terms(text: str) -> list[str]:
     """Stemmed tokens without stopwords: what BM25 and the answerer compare."""
+    return list(terms_of(text))
+
+
+@lru_cache(maxsize=200_000)
+def terms_of(text: str) -> tuple[str, ...]:
+    """`content_terms`, remembered: the answerer looks at the same sentences for many questions."""
     stem = _stemmer().stemWord
-    return [stem(token) for token in words(text) if token not in STOPWORDS]
+    return tuple(stem(token) for token in words(text) if token not in STOPWORDS)
 
 
 class LexicalIndex:
