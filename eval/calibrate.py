@@ -39,7 +39,9 @@ class ThresholdScore:
 @dataclass(frozen=True)
 class Calibration:
     best: ThresholdScore
-    curve: tuple[ThresholdScore, ...]  # every candidate threshold, lowest first
+    curve: tuple[
+        ThresholdScore, ...
+    ]  # at 0, every distinct confidence and above the highest (a step function)
     questions: int
 
 
@@ -85,35 +87,51 @@ def score_at(points: Sequence[RefusalPoint], threshold: float) -> ThresholdScore
     )
 
 
-def candidate_thresholds(points: Sequence[RefusalPoint]) -> list[float]:
-    """0, one threshold between each pair of neighbouring confidences (4 decimals), and one above all."""
+def curve_thresholds(points: Sequence[RefusalPoint]) -> list[float]:
+    """0, every distinct confidence, and one step above the highest: where the outcome can change.
+
+    A threshold anywhere in (c_k, c_k+1] gives the outcome of c_k+1, so the score is a step function.
+    """
     levels = sorted({p.confidence for p in points if p.confidence is not None})
-    candidates = [0.0]
-    for low, high in zip(levels, levels[1:], strict=False):
-        candidates.append(_ceil4((low + high) / 2))  # in (low, high]: refuses `low`, answers `high`
-    if levels:
-        candidates.append(_ceil4(levels[-1] + 0.0001))
-    return sorted(set(candidates))
+    return [0.0, *levels, _ceil4(levels[-1] + 0.0001)] if levels else [0.0]
 
 
 def choose_threshold(points: Sequence[RefusalPoint]) -> Calibration:
-    """The threshold with the best overall score; among equals, the middle of the widest run of them.
+    """The threshold with the best overall score: the middle of the widest range of thresholds reaching it.
 
-    The middle of a plateau leaves the most room on both sides for questions that were not seen.
+    Any threshold inside a flat stretch of the curve scores the same on these questions; its middle leaves
+    the most room on both sides for questions that were not seen. Example: if everything at or below
+    0.62 ties for best, 0.31 is chosen, not 0.
     """
     if not points:
         raise ValueError("no graded questions to calibrate on; check --questions and --split")
-    curve = tuple(score_at(points, t) for t in candidate_thresholds(points))
-    best_value = max(s.overall for s in curve)
-    runs: list[list[int]] = []
-    for position, score in enumerate(curve):
-        if math.isclose(score.overall, best_value):
-            if runs and runs[-1][-1] == position - 1:
-                runs[-1].append(position)
-            else:
-                runs.append([position])
-    widest = max(runs, key=len)
-    return Calibration(best=curve[widest[len(widest) // 2]], curve=curve, questions=len(points))
+    edges = curve_thresholds(points)
+    curve = tuple(score_at(points, t) for t in edges)
+    # band k holds the thresholds (edges[k], edges[k+1]] (from 0 inclusive for the first); its score is
+    # that of its upper edge
+    bands = [(edges[k], edges[k + 1], curve[k + 1]) for k in range(len(edges) - 1)] or [(0.0, 0.0, curve[0])]
+    best_value = max(band[2].overall for band in bands)
+    runs: list[tuple[float, float]] = []
+    previous_best = False
+    for low, high, score in bands:
+        is_best = math.isclose(score.overall, best_value)
+        if is_best and previous_best:
+            runs[-1] = (runs[-1][0], high)
+        elif is_best:
+            runs.append((low, high))
+        previous_best = is_best
+    low, high = max(runs, key=lambda run: run[1] - run[0])  # the first of equally wide ones
+    threshold = _inside(round((low + high) / 2, 4), low, high)
+    return Calibration(best=score_at(points, threshold), curve=curve, questions=len(points))
+
+
+def _inside(value: float, low: float, high: float) -> float:
+    """`value` moved onto the 4-decimal grid inside (low, high] (or [0, high] when low is 0)."""
+    if value > high:
+        return math.floor(round(high * 10_000, 6)) / 10_000
+    if value <= low and low > 0:
+        return _ceil4(low + 0.00005)
+    return value
 
 
 def simulated_refusals(points: Sequence[RefusalPoint], threshold: float) -> dict[str, bool]:
@@ -194,6 +212,6 @@ def study_thresholds(
         dev_at_current=score_at(dev, current_threshold),
         test_at_chosen=score_at(test, chosen.best.threshold) if test else None,
         test_at_current=score_at(test, current_threshold) if test else None,
-        test_curve=tuple(score_at(test, s.threshold) for s in chosen.curve) if test else (),
+        test_curve=tuple(score_at(test, t) for t in curve_thresholds(test)) if test else (),
         mismatched=mismatched,
     )

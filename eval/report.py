@@ -292,16 +292,19 @@ def _retrieval_plot(plt: Any, out_dir: Path, runs: Sequence[SystemRun]) -> str:
 
 def _calibration_plot(plt: Any, out_dir: Path, study: ThresholdStudy) -> str:
     figure, axis = plt.subplots(figsize=(8, 4))
-    thresholds = [s.threshold for s in study.chosen.curve]
-    axis.plot(thresholds, [s.overall for s in study.chosen.curve], label="dev overall (chosen here)")
-    axis.plot(
-        thresholds, [s.has_ans for s in study.chosen.curve], linestyle="--", linewidth=1, label="dev has-ans"
-    )
-    axis.plot(
-        thresholds, [s.no_ans for s in study.chosen.curve], linestyle=":", linewidth=1, label="dev no-ans"
-    )
+    dev = study.chosen.curve
+    thresholds = [s.threshold for s in dev]
+    steps = {"drawstyle": "steps-pre"}  # the value at a threshold holds from the previous one up to it
+    axis.plot(thresholds, [s.overall for s in dev], label="dev overall (chosen here)", **steps)
+    axis.plot(thresholds, [s.has_ans for s in dev], linestyle="--", linewidth=1, label="dev has-ans", **steps)
+    axis.plot(thresholds, [s.no_ans for s in dev], linestyle=":", linewidth=1, label="dev no-ans", **steps)
     if study.test_curve:
-        axis.plot(thresholds, [s.overall for s in study.test_curve], label="test overall (measured only)")
+        axis.plot(
+            [s.threshold for s in study.test_curve],
+            [s.overall for s in study.test_curve],
+            label="test overall (measured only)",
+            **steps,
+        )
     axis.axvline(
         study.chosen.best.threshold,
         color="green",

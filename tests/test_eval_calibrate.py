@@ -4,8 +4,8 @@ import pytest
 
 from eval.calibrate import (
     RefusalPoint,
-    candidate_thresholds,
     choose_threshold,
+    curve_thresholds,
     refusal_points,
     score_at,
     study_thresholds,
@@ -53,9 +53,9 @@ def test_confidence_equal_to_the_threshold_is_answered() -> None:
     assert score_at([_unanswerable("u", 0.5)], 0.5).no_ans == 0.0
 
 
-def test_candidates_fall_between_neighbouring_confidences() -> None:
-    assert candidate_thresholds(POINTS) == [0.0, 0.35, 0.5, 0.65, 0.8, 0.9001]
-    assert candidate_thresholds([_answerable("a", 0.1), _answerable("b", 0.10005)]) == [0.0, 0.1001, 0.1002]
+def test_the_curve_steps_at_each_confidence() -> None:
+    assert curve_thresholds(POINTS) == [0.0, 0.3, 0.4, 0.6, 0.7, 0.9, 0.9001]
+    assert curve_thresholds([_answerable("a", None)]) == [0.0]
 
 
 def test_the_best_threshold_is_chosen() -> None:
@@ -65,23 +65,32 @@ def test_the_best_threshold_is_chosen() -> None:
     assert calibration.questions == 5
 
 
-def test_ties_take_the_middle_of_the_widest_plateau() -> None:
+def test_a_perfect_gap_takes_its_middle() -> None:
     points = [
         _unanswerable("u1", 0.1),
         _unanswerable("u2", 0.2),
         _unanswerable("u3", 0.3),
         _answerable("a1", 0.4),
         _answerable("a2", 0.5),
-        _answerable("a3", 0.6),
-        _answerable("a4", 0.7),
     ]
-    # refusing below anything in (0.3, 0.4] is perfect; only one candidate sits there
+    # any threshold in (0.3, 0.4] separates them perfectly
     assert choose_threshold(points).best.threshold == pytest.approx(0.35)
-    flat = [
-        _answerable(f"a{i}", confidence, right=False) for i, confidence in enumerate((0.2, 0.4, 0.6, 0.8))
+
+
+def test_ties_take_the_middle_of_the_widest_range_not_zero() -> None:
+    points = [
+        _answerable("a1", 0.628),
+        _unanswerable("u1", 0.7103),
+        _answerable("a2", 0.7206),
+        _answerable("a3", 0.7249),
     ]
-    # nothing is ever right: all five candidates (0, 0.3, 0.5, 0.7, 0.8001) tie; the middle one is taken
-    assert choose_threshold(flat).best.threshold == pytest.approx(0.5)
+    # 3 of 4 right for any threshold in [0, 0.628] (all answered) and in (0.7103, 0.7206] (only a1 and u1
+    # refused): the wide range wins, and its middle, not its edge at 0
+    calibration = choose_threshold(points)
+    assert calibration.best.threshold == pytest.approx(0.314)
+    assert calibration.best.overall == pytest.approx(3 / 4)
+    nothing_right = [_answerable(f"a{i}", c, right=False) for i, c in enumerate((0.2, 0.4, 0.6, 0.8))]
+    assert choose_threshold(nothing_right).best.threshold == pytest.approx(0.4, abs=1e-4)
 
 
 def test_refused_without_evidence_is_always_refused() -> None:
