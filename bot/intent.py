@@ -99,8 +99,10 @@ def _part(text: str) -> QuestionPart:
             need = "frequency"
         elif kind == "entity" and re.search(r"\b(who|whom|whose|which|where)\b", lowered):
             need = "name"
+        elif kind == "list" and NAMED_THINGS.search(lowered):
+            need = "list of names"
         elif kind == "list" and count and count >= 2:
-            need = "list of names" if NAMED_THINGS.search(lowered) else "list"
+            need = "list"
     return QuestionPart(text, kind, need, count)
 
 
@@ -204,7 +206,8 @@ GENERIC_FOCUS = frozenset(
     """date dates day year years month time period number numbers amount amounts percentage percent share proportion
     budget cost costs price name names kind kinds type types sort sorts else other others part parts role roles aim
     aims goal goals purpose purposes way ways reason reasons area areas thing things one ones main key end start
-    title topic subject detail details level levels size total figure figures value values list""".split()
+    title topic subject detail details level levels size total figure figures value values list person persons
+    people someone somebody individual""".split()
 )
 
 

@@ -124,7 +124,8 @@ class LexicalIndex:
         word = word.lower()
         if word in STOPWORDS or word in self._surface_frequency:
             return True
-        corrected = self.correct(word)
+        # Short words are too often one letter from another real word ("mayor"/"major") to correct.
+        corrected = self.correct(word) if len(word) >= 6 else word
         if corrected in self._surface_frequency:
             return True
         stem = _stemmer().stemWord(corrected)
@@ -167,7 +168,7 @@ def _deletion_table(vocabulary: dict[str, int]) -> dict[str, set[str]]:
 # Everyday English synonyms (not words of any one corpus), so a question's "goal" finds a document's "objective".
 SYNONYM_GROUPS = (
     "goal aim objective purpose target intention achieve",
-    "fund finance sponsor bankroll",
+    "fund finance sponsor bankroll pay",
     "start begin launch commence initiate",
     "end finish conclude close terminate expire wrap till",
     "help support assist aid",

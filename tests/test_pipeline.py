@@ -48,6 +48,30 @@ def test_bad_questions_get_a_polite_answer(seed_answerer: QuestionAnswerer, ques
     assert answer.abstained and says in answer.text
 
 
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Who is the contact person for food and agriculture?", ["Maria Stein Knudsen"]),
+        ("how many guidelines did the teams develop, and how many got approved?", ["33", "29"]),
+        ("When does the ADWiB project end?", ["2027"]),
+        ("Which countries pay for ADWiB?", ["EU", "Sweden", "Netherlands", "Denmark"]),
+    ],
+)
+def test_seed_questions_of_our_own(seed_answerer: QuestionAnswerer, question: str, expected: list[str]) -> None:
+    answer = seed_answerer.ask(question)
+    assert not answer.abstained, answer.reason
+    assert all(part in answer.text for part in expected), answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["How much did the SSC labour project cost?", "What is the help line's phone number?",
+     "Who is the current mayor of Dhaka?"],
+)
+def test_seed_near_misses_are_refused(seed_answerer: QuestionAnswerer, question: str) -> None:
+    assert seed_answerer.ask(question).abstained
+
+
 def test_acronyms_are_learned_from_the_corpus(seed_answerer: QuestionAnswerer) -> None:
     acronyms = seed_answerer.index.manifest.acronyms
     assert acronyms["DIFE"] == "Department of Inspection for Factories and Establishments"
