@@ -19,6 +19,7 @@ from bot.intent import QuestionPart, need_spans, question_focus, question_parts,
 from bot.lexical import content_terms, terms_of
 from bot.retrieval import Retrieval
 from bot.settings import AnswerSettings
+from bot.structure import is_date_line
 from bot.store import LoadedIndex
 from bot.types import Answer, AnswerSentence, Citation, Hit, Passage, Span
 
@@ -327,6 +328,7 @@ def _term_weights(terms: tuple[str, ...], index: LoadedIndex) -> dict[str, float
 
 
 def citation_of(passage: Passage, score: float, highlights: tuple[Span, ...]) -> Citation:
+    """The citation of a passage; a record's own date (a press release's) wins over its document's."""
     return Citation(
         passage_id=passage.passage_id,
         doc_id=passage.doc_id,
@@ -340,6 +342,15 @@ def citation_of(passage: Passage, score: float, highlights: tuple[Span, ...]) ->
         end=passage.end,
         score=round(float(score), 6),
         publisher=passage.meta.publisher,
-        date=passage.meta.date,
+        date=_record_date(passage) or passage.meta.date,
         highlights=highlights,
     )
+
+
+def _record_date(passage: Passage) -> str | None:
+    if passage.header is None:
+        return None
+    for line in reversed(passage.sentence_text(passage.header).splitlines()):
+        if is_date_line(line.strip()):
+            return line.strip()
+    return None

@@ -170,3 +170,10 @@ def test_cli_reports_errors_in_one_line(tmp_path: Path) -> None:
     assert completed.returncode == 1
     assert completed.stderr.strip().startswith("error: corpus folder")
     assert "Traceback" not in completed.stderr
+
+
+def test_a_record_citation_carries_its_own_date(seed_answerer: QuestionAnswerer) -> None:
+    answer = seed_answerer.ask("When did the ILO announce that Bangladesh has its first OSH profile?")
+    assert "28 November 2021" in answer.text
+    assert answer.citations[0].date == "28 November 2021"
+    assert answer.citations[0].publisher == "ILO Country Office for Bangladesh"
