@@ -184,7 +184,8 @@ class ExtractiveAnswerer:
                        and candidate.passage.sentences.index(candidate.span)
                        == candidate.passage.sentences.index(best.span) + 1
                        and candidate.score >= best.score * 0.9)
-            if gain >= 0.25 * total or follows:
+            words = sum(len(c.text.split()) for c in chosen) + len(candidate.text.split())
+            if (gain >= 0.25 * total or follows) and words <= self._settings.max_answer_words:
                 chosen.append(candidate)
                 covered |= candidate.terms
         return chosen

@@ -54,6 +54,9 @@ class AnswerSettings(BaseModel):
     )
     llm: LLMSettings = LLMSettings()
     max_sentences: int = Field(3, ge=1, le=10, description="Most sentences in one answer (lists may use all).")
+    max_answer_words: int = Field(
+        60, ge=10, description="Extra sentences join an answer only while it stays this short (lists excepted)."
+    )
     min_confidence: float = Field(
         0.50, ge=0.0, le=1.0, description="Below this evidence score the answer says the documents don't say."
     )
