@@ -34,10 +34,7 @@ RECORD_FIELDS = (
     "gold_rank",
     "retrieval_rank",
     "grounded",
-    "confidence",
-    "latency_ms",
-    "answer_words",
-)
+)  # verdicts only: latency, which moves on every run, is kept in the summary, so the diff shows what changed
 
 PerQuestion = Callable[[Mapping[str, Any]], float | None]  # None: the metric does not apply to the question
 
@@ -104,7 +101,7 @@ class Regression:
     metric: str
     baseline: float
     current: float
-    questions: tuple[str, ...]  # the questions that got worse on this metric (slowest first, for latency)
+    questions: tuple[str, ...]  # the questions that got worse on this metric (for latency: today's slowest)
 
     def describe(self) -> str:
         which = f"; worse on {', '.join(self.questions)}" if self.questions else ""
@@ -231,14 +228,14 @@ def check_gate(
     shared = [
         qid for qid in current if qid in stored and stored[qid].get("fingerprint") == fingerprints.get(qid)
     ]
-    before = [{"id": qid, **stored[qid]} for qid in shared]
+    before = [{"id": qid, "latency_ms": math.nan, "answer_words": 0, **stored[qid]} for qid in shared]
     after = [current[qid] for qid in shared]
     regressions: list[Regression] = []
     for split in QUALITY_SPLITS:
         old = [r for r in before if r["split"] == split]
         new = [r for r in after if r["split"] == split]
         regressions += _quality_regressions(split, old, new)
-    regressions += _latency_regressions(before, after, tolerance)
+    regressions += _latency_regressions(baseline.get("metrics", {}).get("all", {}), after, tolerance)
     regressions += _ungrounded(after)
     correct_before = {r["id"]: bool(r.get("correct")) for r in before}
     return GateResult(
@@ -275,18 +272,19 @@ def _quality_regressions(
 
 
 def _latency_regressions(
-    before: Sequence[Mapping[str, Any]], after: Sequence[Mapping[str, Any]], tolerance: LatencyTolerance
+    baseline_summary: Mapping[str, Any], after: Sequence[Mapping[str, Any]], tolerance: LatencyTolerance
 ) -> list[Regression]:
-    if not before:
+    """Latency percentiles over all questions against the baseline's, naming today's slowest questions."""
+    if not after:
         return []
-    old_summary, new_summary = summarise(before), summarise(after)
-    old_latency = {r["id"]: r["latency_ms"] for r in before}
-    slowest = sorted(after, key=lambda r: old_latency[r["id"]] - r["latency_ms"])[:5]
-    return [
-        Regression("all", metric, old_summary[metric], new_summary[metric], tuple(r["id"] for r in slowest))
-        for metric in LATENCY_METRICS
-        if not tolerance.allows(old_summary[metric], new_summary[metric])
-    ]
+    new_summary = summarise(after)
+    slowest = tuple(r["id"] for r in sorted(after, key=lambda r: -r["latency_ms"])[:5])
+    found = []
+    for metric in LATENCY_METRICS:
+        old = baseline_summary.get(metric)
+        if isinstance(old, int | float) and not tolerance.allows(old, new_summary[metric]):
+            found.append(Regression("all", metric, float(old), new_summary[metric], slowest))
+    return found
 
 
 def _ungrounded(after: Sequence[Mapping[str, Any]]) -> list[Regression]:
