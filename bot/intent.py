@@ -124,7 +124,7 @@ WEB = re.compile(r"https?://\S+|\bwww\.\S+|\b[\w-]+\.(org|com|gov|int|net|dk|bd)
 MONEY = re.compile(r"[€$£৳]\s?\d|\d[\d,.]*\s?(million|billion|thousand)?\s?(usd|eur|euros?|dollars?|dkk|kroner|"
                    r"bdt|taka|tk)\b|\b(usd|eur|dkk|bdt|tk)\s?\d", re.IGNORECASE)
 PERCENT = re.compile(r"\d[\d.,]*\s?(%|per ?cent)|\b(a|one|two)[\s-](half|third|quarter|fifth|tenth)s?\b|\bhalf\b|"
-                     r"\b\w+ in (two|three|four|five|ten)\b", re.IGNORECASE)
+                     r"\b(one|two|three|[1-9]) in (two|three|four|five|ten|[1-9]\d?)\b", re.IGNORECASE)
 NAME = re.compile(r"\b[A-Z]{1,5}[.\-]?\d+\b|\b[A-Z][A-Za-z]*[A-Z][A-Za-z]*\b|\b[A-Z][a-z]+(?:\s+(?:of|for|the|de|van)?\s*[A-Z][a-z]+)+"
                   r"|(?<=[a-z,;] )[A-Z][a-z]{2,}\b")
 
@@ -154,7 +154,11 @@ def satisfies(text: str, need: Need, question: str, count: int | None = None) ->
         return bool(PERCENT.search(text))
     if need == "number":
         counted = PERCENT.sub(" ", text) if "percent" not in question and "%" not in question else text
-        return bool(_new(NUMBER, YEAR.sub(" ", FULL_DATE.sub(" ", counted)), question))
+        counted = YEAR.sub(" ", FULL_DATE.sub(" ", counted))
+        if not _new(NUMBER, counted, question):
+            return False
+        noun = counted_noun(question)
+        return noun is None or _number_near(counted, noun, question)
     if need == "date":
         return bool(_new(DATE, text, question))
     if need == "duration":
@@ -238,3 +242,33 @@ _CHAT_WORD = re.compile(r"(?<![\w'’/])(" + "|".join(re.escape(k) for k in sort
 def normalise_question(question: str) -> str:
     """Chat-speak spelled out ('whn did u…' → 'when did you…') so the question's kind and words are found."""
     return _CHAT_WORD.sub(lambda m: CHAT_SPEAK[m.group(0).lower()], question)
+
+
+COUNTED = re.compile(
+    r"\bhow many\s+(?:more\s+|other\s+|additional\s+|different\s+|new\s+)?(?:[a-z][\w-]*\s+){0,3}?"
+    r"(?P<noun>[a-z][\w-]*)\s+(?=(?:are|were|is|was|do|does|did|have|has|had|will|would|can|could|in|of|from|"
+    r"at|for|on|to|went|got|took|that|who)\b)"
+)
+
+
+def counted_noun(question: str) -> str | None:
+    """What a 'how many X …' question counts: 'how many labour inspectors does DIFE employ' → 'inspectors'."""
+    match = COUNTED.search(question.lower())
+    return match.group("noun") if match else None
+
+
+def _number_near(text: str, noun: str, question: str, window: int = 4) -> bool:
+    """A new number stands within `window` words of the counted noun (or a word of the same stem or meaning)."""
+    from bot.lexical import synonym_table, terms_of
+
+    wanted = set(terms_of(noun))
+    for term in list(wanted):
+        wanted |= synonym_table().get(term, frozenset())
+    tokens = [m.group(0) for m in re.finditer(r"[^\W_]+(?:[-'’][^\W_]+)*|\d[\d,.]*", text)]
+    noun_positions = [i for i, token in enumerate(tokens)
+                      if any(t in wanted for t in terms_of(token))]
+    labels = {m.group(1) for m in re.finditer(r"\b[A-Z][a-z]+ (\d+)\b", text)}  # "Phase 2", "Level 2"
+    number_positions = [i for i, token in enumerate(tokens)
+                        if (token[0].isdigit() or NUMBER.fullmatch(token.lower())) and token not in labels
+                        and token.lower() not in question]
+    return any(abs(n - m) <= window for n in number_positions for m in noun_positions)

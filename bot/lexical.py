@@ -18,7 +18,7 @@ STOPWORDS = frozenset(
     off on once only or other our ours ourselves out over own same she should so some such than that the their
     theirs them themselves then there these they this those through to too under until up very was we were what
     when where which while who whom why will with would you your yours yourself yourselves whos whats wheres
-    hows tell please know stuff thing things also get got did does""".split()
+    hows tell please know stuff thing things also get got did does many much""".split()
 )
 TOKEN = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 
@@ -172,7 +172,7 @@ SYNONYM_GROUPS = (
     "start begin launch commence initiate",
     "end finish conclude close terminate expire wrap till",
     "help support assist aid",
-    "staff officials employees personnel workers",
+    "staff officials employees personnel workers people",
     "country nation state",
     "course training programme program curriculum",
     "approach method model way strategy",

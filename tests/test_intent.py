@@ -1,6 +1,6 @@
 import pytest
 
-from bot.intent import answer_kind, normalise_question, question_focus, question_parts, satisfies
+from bot.intent import answer_kind, counted_noun, normalise_question, question_focus, question_parts, satisfies
 
 
 @pytest.mark.parametrize(
@@ -100,3 +100,24 @@ def test_a_list_question_with_a_count_needs_that_many_names() -> None:
 )
 def test_chat_speak_is_spelled_out(question: str, normalised: str) -> None:
     assert normalise_question(question) == normalised
+
+
+@pytest.mark.parametrize(
+    ("question", "noun"),
+    [("how many labour inspectors does the board employ?", "inspectors"),
+     ("how many inspections were conducted", "inspections"),
+     ("in how many pilot ports was it run?", "ports"),
+     ("how many were approved?", None)],
+)
+def test_counted_noun(question: str, noun: str | None) -> None:
+    assert counted_noun(question) == noun
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("In Dhaka, 102 inspections were conducted.", True),
+     ("By the end of Phase 2, 70% of inspectors were trained in four core areas.", False),
+     ("The project ran between 2010 and 2012 in five pilot ports.", False)],
+)
+def test_a_count_must_stand_by_what_is_counted(text: str, expected: bool) -> None:
+    assert satisfies(text, "number", "how many inspections were conducted") is expected
