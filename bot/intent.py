@@ -247,7 +247,7 @@ def normalise_question(question: str) -> str:
 COUNTED = re.compile(
     r"\bhow many\s+(?:more\s+|other\s+|additional\s+|different\s+|new\s+)?(?:[a-z][\w-]*\s+){0,3}?"
     r"(?P<noun>[a-z][\w-]*)\s+(?=(?:are|were|is|was|do|does|did|have|has|had|will|would|can|could|in|of|from|"
-    r"at|for|on|to|went|got|took|that|who)\b)"
+    r"at|for|on|to|went|got|took|that|who|must|should|may|might|shall|need|needs|be)\b)"
 )
 
 
