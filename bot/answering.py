@@ -120,7 +120,7 @@ class ExtractiveAnswerer:
         question = retrieval.expanded.lower()
         question_bigrams = _bigrams(content_terms(retrieval.question))
         defined = [long.lower() for short, long in index.manifest.acronyms.items()
-                   if re.search(rf"(?<![\w-]){re.escape(short)}(?![\w-])", retrieval.question, re.IGNORECASE)]
+                   if _asks_what(short, retrieval.question)]
         candidates: list[Candidate] = []
         for rank, hit in enumerate(retrieval.hits):
             passage = hit.passage
@@ -281,6 +281,15 @@ def _merged_hits(*rankings: tuple[Hit, ...]) -> tuple[Hit, ...]:
                 seen.add(hit.passage.passage_id)
                 merged.append(hit)
     return tuple(merged)
+
+
+def _asks_what(short: str, question: str) -> bool:
+    """Whether the question asks what an acronym is or stands for ('What is DIFE?', 'What does HSB mean?')."""
+    name = re.escape(short)
+    return bool(re.fullmatch(
+        rf"\s*(what|who)\s*(is|are|was|were|'s|’s)\s+(the\s+)?{name}\s*\??\s*"
+        rf"|\s*what\s+(does|did)\s+(the\s+)?{name}\s+(stand\s+for|mean|refer\s+to)\s*\??\s*",
+        question, re.IGNORECASE))
 
 
 def _with_items(passage: Passage, span: Span) -> str:

@@ -58,9 +58,40 @@ class AnswerSettings(BaseModel):
         60, ge=10, description="Extra sentences join an answer only while it stays this short (lists excepted)."
     )
     min_confidence: float = Field(
-        0.50, ge=0.0, le=1.0, description="Below this evidence score the answer says the documents don't say."
+        0.50, ge=0.0, le=3.0, description="Below this evidence score the answer says the documents don't say."
     )
     max_question_chars: int = Field(2000, ge=10, description="Longer questions are refused politely.")
+
+
+class LimitSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    max_request_bytes: int = Field(
+        16_384, ge=1024, description="Largest API request body; bigger ones get 413 before they are read whole."
+    )
+    request_timeout_seconds: float = Field(
+        20.0, gt=0, description="An API question that takes longer gets 504 (the answer is not kept waiting)."
+    )
+    answer_threads: int = Field(
+        4, ge=1, le=64, description="Questions answered at once (API and chat share this many worker threads)."
+    )
+    chat_concurrency: int = Field(4, ge=1, le=64, description="Chat turns Gradio runs at once.")
+    chat_queue_size: int = Field(
+        200, ge=1, description="Chat turns waiting beyond that; more are told the queue is full."
+    )
+    max_comment_chars: int = Field(2000, ge=10, description="Longest feedback comment.")
+
+
+class ConversationSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    max_turns: int = Field(
+        8, ge=1, le=100, description="Turns kept per conversation for follow-up questions (older ones drop off)."
+    )
+    max_conversations: int = Field(
+        1000, ge=1, description="Conversations kept in memory; the least recently used are forgotten first."
+    )
+    idle_seconds: float = Field(
+        1800.0, gt=0, description="A conversation unused this long expires; a follow-up then starts afresh."
+    )
 
 
 class Settings(BaseSettings):
@@ -76,7 +107,16 @@ class Settings(BaseSettings):
     chroma_host: str | None = Field(None, description="Use a Chroma server at this host instead of index/.")
     chroma_port: int = Field(8000, description="Port of the Chroma server.")
     host: str = Field("127.0.0.1", description="Address the app binds.")
-    port: int = Field(7860, description="Port the app serves on.")
+    port: int = Field(7860, ge=0, le=65535, description="Port the app serves on.")
+    access_token: SecretStr | None = Field(
+        None, description="Required when `host` is not a loopback address: the API's bearer token and the "
+        "chat's login password (any user name). Set it with BOT_ACCESS_TOKEN, never in a committed file."
+    )
+    records_path: Path = Field(
+        Path("records/records.sqlite3"), description="SQLite file of questions, answers and feedback."
+    )
+    limits: LimitSettings = LimitSettings()
+    conversation: ConversationSettings = ConversationSettings()
     chunking: ChunkingSettings = ChunkingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
