@@ -81,6 +81,8 @@ class ExtractiveAnswerer:
                 unanswered.append(part)
             elif answer_for_part not in chosen:
                 chosen.append(answer_for_part)
+        if unanswered and unanswered[0] is parts[0]:
+            chosen = []  # the main question has no answer; an answer to a side question would mislead
         if not chosen:
             need = unanswered[0].need if unanswered else None
             reason = f"the passages found do not give the {need} asked for" if need else "no sentence answers it"

@@ -13,7 +13,7 @@ from typing import Literal
 
 AnswerKind = Literal["number", "date", "duration", "frequency", "entity", "list", "definition", "other"]
 Need = Literal["email", "phone", "web address", "amount of money", "percentage", "number", "date", "duration",
-               "frequency", "name", "list of names", "list"]
+               "frequency", "name", "list of names", "list", "place"]
 
 KIND_PATTERNS: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
     ("frequency", re.compile(r"\b(how often|how frequently|how many times)\b")),
@@ -97,6 +97,8 @@ def _part(text: str) -> QuestionPart:
             need = "duration"
         elif kind == "frequency":
             need = "frequency"
+        elif kind == "entity" and re.search(r"\bwhere\b", lowered) and not re.search(r"\b(who|whom|which)\b", lowered):
+            need = "place"
         elif kind == "entity" and re.search(r"\b(who|whom|whose|which|where)\b", lowered):
             need = "name"
         elif kind == "list" and NAMED_THINGS.search(lowered):
@@ -118,6 +120,7 @@ DURATION = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|
 FULL_DATE = re.compile(rf"\b\d{{1,2}}\s+{MONTH}\s+\d{{4}}\b|\b{MONTH}\s+\d{{1,2}},?\s+\d{{4}}\b", re.IGNORECASE)
 FREQUENCY = re.compile(r"\b(once|twice|thrice|\w+ times|every|each|daily|weekly|monthly|quarterly|annually|"
                        r"yearly|per (year|month|week|day)|a (year|month|week|day))\b", re.IGNORECASE)
+PLACE = re.compile(r"(?:(?<=\bin )|(?<=\bat )|(?<=\bnear )|(?<=\bfrom ))(?:the )?[A-Z][a-z]+(?:[ -][A-Z][a-z]+)*")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 PHONE = re.compile(r"(?<!\w)\+?\d[\d\s().-]{5,}\d")
 WEB = re.compile(r"https?://\S+|\bwww\.\S+|\b[\w-]+\.(org|com|gov|int|net|dk|bd)(/\S*)?\b", re.IGNORECASE)
@@ -165,6 +168,8 @@ def satisfies(text: str, need: Need, question: str, count: int | None = None) ->
         return bool(_new(DURATION, text, question))
     if need == "frequency":
         return bool(FREQUENCY.search(text))
+    if need == "place":
+        return bool(_new(PLACE, text, question))
     if need == "name":
         return bool(_new(NAME, text, question))
     if need == "list":
@@ -180,7 +185,7 @@ def satisfies(text: str, need: Need, question: str, count: int | None = None) ->
 NEED_PATTERN: dict[Need, re.Pattern[str]] = {
     "email": EMAIL, "phone": PHONE, "web address": WEB, "amount of money": MONEY, "percentage": PERCENT,
     "number": NUMBER, "date": DATE, "duration": DURATION, "frequency": FREQUENCY, "name": NAME, "list of names": NAME,
-    "list": re.compile(r"[^,;]+"),
+    "list": re.compile(r"[^,;]+"), "place": PLACE,
 }
 
 

@@ -45,6 +45,7 @@ def test_answers_carry_every_part(tiny_answerer: QuestionAnswerer, question: str
         ("What is Inspector Lena Marsh's email address?", "email"),
         ("What was the budget of the harbour crane inspections?", "amount of money"),
         ("What is the recipe for chocolate cake?", "closely enough"),
+        ("Where is the Harbour Safety Board located, and who leads it?", "place"),
     ],
 )
 def test_near_misses_are_refused_with_a_reason(tiny_answerer: QuestionAnswerer, question: str, reason: str) -> None:

@@ -33,6 +33,7 @@ def test_answer_kind(question: str, kind: str) -> None:
         ("What are the names of the four rules?", [("list", "list of names")]),
         ("What three goals does it have?", [("list", "list")]),
         ("Why do cranes fail?", [("other", None)]),
+        ("Where is the board based, and who leads it?", [("entity", "place"), ("entity", "name")]),
     ],
 )
 def test_question_parts_and_needs(question: str, expected: list[tuple[str, str | None]]) -> None:
@@ -57,6 +58,8 @@ def test_question_parts_and_needs(question: str, expected: list[tuple[str, str |
         ("The partners share a vision.", "name", "who are the partners", False),
         ("Guided by C.187 the project grew.", "name", "which convention guided it", True),
         ("Methane is a third of emissions.", "percentage", "what share of emissions", True),
+        ("The board is based in Chittagong.", "place", "where is the board based", True),
+        ("The board supported in the creation of rules.", "place", "where is the board based", False),
         ("By 2020, 70% of inspectors were trained.", "number", "how many inspectors are there", False),
         ("By 2020, 70% of inspectors were trained.", "number", "what percent of inspectors were trained", True),
     ],
