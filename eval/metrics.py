@@ -44,7 +44,7 @@ def gold_rank(citations: Sequence[Mapping[str, Any]], gold: Sequence[Gold]) -> i
     """
     for rank, citation in enumerate(citations, start=1):
         for item in gold:
-            same_source = _basename(str(citation.get("source", ""))) == _basename(item.source)
+            same_source = not item.source or _basename(str(citation.get("source", ""))) == _basename(item.source)
             if same_source and normalise(item.quote) in normalise(str(citation.get("text", ""))):
                 return rank
     return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,30 +52,33 @@ class Question:
         return self.abstain or bool(self.answer_parts or self.gold)
 
 
-def parse_question(data: object, where: str) -> Question:
+def parse_question(data: object, where: str, warn: Callable[[str], None] | None = None) -> Question:
+    """One question line. Structural problems raise; an answer key in another shape than ours is used where it
+    can be and otherwise dropped with a warning naming the line, so any question file can still be answered."""
+    warn = warn or _raise
     if not isinstance(data, dict):
         raise QuestionFileError(f"{where}: expected a JSON object")
+    if isinstance(data.get("id"), int) and not isinstance(data.get("id"), bool):
+        data = {**data, "id": str(data["id"])}
     for field in ("id", "question"):
         if not isinstance(data.get(field), str) or not data[field].strip():
             raise QuestionFileError(f"{where}: '{field}' must be a non-empty string")
     category = data.get("category", "other")
-    if category not in CATEGORIES:
-        raise QuestionFileError(f"{where}: unknown category {category!r}; use one of {sorted(CATEGORIES)}")
+    if not isinstance(category, str) or category not in CATEGORIES:
+        warn(f"{where}: unknown category {category!r} (known: {sorted(CATEGORIES)}); reported as its own")
+        category = str(category)
     split = data.get("split", "test")
     if split not in SPLITS:
-        raise QuestionFileError(f"{where}: unknown split {split!r}; use 'dev' or 'test'")
-    parts = data.get("answer_parts", [])
-    if not isinstance(parts, list) or not all(
-        isinstance(part, list) and part and all(isinstance(alt, str) and alt.strip() for alt in part)
-        for part in parts
-    ):
-        raise QuestionFileError(f"{where}: 'answer_parts' must be a list of non-empty lists of strings")
-    gold = data.get("gold", [])
-    if not isinstance(gold, list) or not all(
-        isinstance(g, dict) and isinstance(g.get("source"), str) and isinstance(g.get("quote"), str)
-        for g in gold
-    ):
-        raise QuestionFileError(f'{where}: \'gold\' must be a list of {{"source": str, "quote": str}}')
+        warn(f"{where}: unknown split {split!r}; counted as 'test'")
+        split = "test"
+    parts = _answer_parts(data.get("answer_parts", []))
+    if parts is None:
+        warn(f"{where}: 'answer_parts' must be a list of strings or of lists of strings; not scored")
+        parts = []
+    gold = _gold(data.get("gold", []))
+    if gold is None:
+        warn(f'{where}: \'gold\' must be a list of {{"source": str, "quote": str}}; not scored')
+        gold = []
     abstain = data.get("abstain", False)
     if not isinstance(abstain, bool):
         raise QuestionFileError(f"{where}: 'abstain' must be true or false")
@@ -87,14 +91,46 @@ def parse_question(data: object, where: str) -> Question:
         question=data["question"],
         category=category,
         answer_parts=tuple(tuple(part) for part in parts),
-        gold=tuple(Gold(g["source"], g["quote"]) for g in gold),
+        gold=tuple(gold),
         abstain=abstain,
         split=split,
     )
 
 
-def load_questions(path: Path) -> list[Question]:
-    """Every question of a JSON-lines file; raises QuestionFileError naming the first bad line."""
+def _raise(message: str) -> None:
+    raise QuestionFileError(message)
+
+
+def _answer_parts(parts: object) -> list[list[str]] | None:
+    if not isinstance(parts, list):
+        return None
+    result: list[list[str]] = []
+    for part in parts:
+        if isinstance(part, str) and part.strip():
+            result.append([part])
+        elif isinstance(part, list) and part and all(isinstance(alt, str) and alt.strip() for alt in part):
+            result.append(list(part))
+        else:
+            return None
+    return result
+
+
+def _gold(gold: object) -> list[Gold] | None:
+    items = gold if isinstance(gold, list) else [gold]
+    result: list[Gold] = []
+    for item in items:
+        if isinstance(item, dict) and isinstance(item.get("quote", item.get("text")), str):
+            result.append(Gold(str(item.get("source", "")), item.get("quote", item.get("text"))))
+        else:
+            return None
+    return result
+
+
+def load_questions(path: Path, warn: Callable[[str], None] | None = None) -> list[Question]:
+    """Every question of a JSON-lines file; raises QuestionFileError naming the first bad line.
+
+    With `warn`, an answer key this suite cannot read is reported through it instead of refusing the file.
+    """
     if not path.is_file():
         raise QuestionFileError(f"{path} does not exist")
     questions: list[Question] = []
@@ -107,7 +143,7 @@ def load_questions(path: Path) -> list[Question]:
             data = json.loads(line)
         except json.JSONDecodeError as error:
             raise QuestionFileError(f"{where}: not valid JSON ({error.msg})") from None
-        question = parse_question(data, where)
+        question = parse_question(data, where, warn)
         if question.id in seen:
             raise QuestionFileError(
                 f"{where}: id {question.id!r} is already used on line {seen[question.id]}"

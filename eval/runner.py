@@ -142,7 +142,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.from_feedback:
         return _from_feedback(args)
     _pin_threads(args.torch_threads)
-    questions = load_questions(args.questions)
+    questions = load_questions(args.questions, warn=lambda message: print(f"warning: {message}", file=sys.stderr))
     if args.split != "all":
         questions = [q for q in questions if q.split == args.split]
     out: Path = args.out or DEFAULT_RESULTS

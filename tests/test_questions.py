@@ -26,7 +26,7 @@ GOOD = json.dumps({"id": "a", "question": "Who?", "category": "fact", "answer_pa
         (json.dumps({"id": "a", "question": "again?"}), "id 'a' is already used on line 1"),
         (json.dumps({"id": "b", "question": "q", "category": "gossip"}), "unknown category 'gossip'"),
         (json.dumps({"id": "b", "question": "q", "split": "train"}), "unknown split"),
-        (json.dumps({"id": "b", "question": "q", "answer_parts": ["X"]}), "'answer_parts' must be"),
+        (json.dumps({"id": "b", "question": "q", "answer_parts": ["X", 3]}), "'answer_parts' must be"),
         (json.dumps({"id": "b", "question": "q", "abstain": True, "answer_parts": [["X"]]}), "unanswerable"),
         (json.dumps({"id": "b", "question": "q", "gold": [{"source": "x"}]}), "'gold' must be"),
     ],
@@ -50,3 +50,19 @@ def test_the_committed_question_set_is_valid_and_large_enough() -> None:
     for question in questions:
         for gold in question.gold:
             assert gold.quote in corpus[gold.source], question.id
+
+
+def test_a_foreign_answer_key_is_read_where_it_can_be_and_warned_about(tmp_path: Path) -> None:
+    lines = [
+        json.dumps({"id": 7, "question": "Who?", "category": "comparison", "split": "train",
+                    "answer_parts": ["DWEA", ["DIFE", "Department"]], "gold": {"text": "are the partners"}}),
+        json.dumps({"id": "b", "question": "What?", "gold": "just a string"}),
+    ]
+    warnings: list[str] = []
+    questions = load_questions(_write(tmp_path, lines), warn=warnings.append)
+    first, second = questions
+    assert first.id == "7" and first.category == "comparison" and first.split == "test"
+    assert first.answer_parts == (("DWEA",), ("DIFE", "Department"))
+    assert first.gold[0].quote == "are the partners" and first.gold[0].source == ""
+    assert second.gold == ()
+    assert [w.split(": ")[0].rsplit(":", 1)[1] for w in warnings] == ["1", "1", "2"]
