@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,8 @@ from eval.tables import in_split, markdown_table, splits_of
 
 GAP_WARNING = 0.10  # a dev − test difference this large is flagged even when the interval is wide
 WARM_UP = "What does the warm-up question ask?"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -30,10 +33,19 @@ class SystemRun:
 def answer_questions(system: System, questions: Sequence[Question]) -> list[dict[str, Any]]:
     """One result line per question: `id`, `question` and the fields of `ask --json` with `retrieved`."""
     system.ask(WARM_UP)  # the first call pays one-off costs that are not per-question latency
-    return [
-        {"id": q.id, "question": q.question, **answer_to_json(system.ask(q.question), with_retrieved=True)}
-        for q in questions
-    ]
+    return [_answer_one(system, q) for q in questions]
+
+
+def _answer_one(system: System, question: Question) -> dict[str, Any]:
+    """One result line; a question that makes the system fail is recorded as a failure, not the end of the run."""
+    try:
+        answer = system.ask(question.question)
+    except Exception as error:  # noqa: BLE001 - one bad question must not lose the answers to all the others
+        log.error("question %s failed: %s: %s", question.id, type(error).__name__, error)
+        return {"id": question.id, "question": question.question, "answer": "", "abstained": True, "citations": [],
+                "latency_ms": 0.0, "sentences": [], "reason": None, "related": [], "confidence": None,
+                "retrieved": [], "error": f"{type(error).__name__}: {error}"}
+    return {"id": question.id, "question": question.question, **answer_to_json(answer, with_retrieved=True)}
 
 
 def run_system(system: System, questions: Sequence[Question]) -> SystemRun:

@@ -153,3 +153,22 @@ def test_calibrate_baseline_and_gate_from_the_command_line(
     assert set(json.loads(baseline.read_text())["questions"]) == {"t1", "t2", "t4", "t5", "t6"}
     assert main([*common, "--gate", "--baseline", str(baseline)]) == 0
     assert "gate: passed on 5 questions" in capsys.readouterr().out
+
+
+def test_a_question_that_breaks_the_system_does_not_end_the_run() -> None:
+    from eval.compare import answer_questions
+    from eval.questions import Question
+
+    class Fragile:
+        name = "fragile"
+
+        def ask(self, question: str):  # type: ignore[no-untyped-def]
+            if "boom" in question:
+                raise RuntimeError("the index vanished")
+            from bot.types import Answer
+
+            return Answer("fine", (), (), False)
+
+    results = answer_questions(Fragile(), [Question("a", "boom?"), Question("b", "calm?")])  # type: ignore[arg-type]
+    assert results[0]["error"] == "RuntimeError: the index vanished" and results[0]["abstained"] is True
+    assert results[1]["answer"] == "fine"
