@@ -26,6 +26,14 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--corpus", type=Path, help="folder of documents (default: corpus/)")
     ask.add_argument("--index", type=Path, help="index folder (default: index/)")
     ask.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    records = commands.add_parser("records", help="the records of questions, answers and feedback")
+    records_commands = records.add_subparsers(dest="records_command", required=True)
+    export = records_commands.add_parser(
+        "export", help="write the feedback as JSON lines (question, answer, verdict, comment, …) for review "
+        "and for `python -m eval --from-feedback FILE`")
+    export.add_argument("file", type=Path)
+    export.add_argument("--records", type=Path, help="records database (default: records_path setting)")
+    export.add_argument("--all", action="store_true", help="also answers nobody rated (verdict 'unrated')")
     return parser
 
 
@@ -35,9 +43,12 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(message)s")
     logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
     try:
-        settings = load_settings(args.config, corpus_dir=args.corpus, index_dir=args.index)
+        settings = load_settings(args.config, corpus_dir=getattr(args, "corpus", None),
+                                 index_dir=getattr(args, "index", None))
         if args.command == "ingest":
             return _ingest(settings, args.rebuild)
+        if args.command == "records":
+            return _export_records(args.records or settings.records_path, args.file, args.all)
         return _ask(settings, args.question, args.json)
     except BotError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -62,4 +73,21 @@ def _ask(settings, question: str, as_json: bool) -> int:  # type: ignore[no-unty
     answerer = QuestionAnswerer.open(settings)
     answer = answerer.ask(question)
     print(json.dumps(answer_to_json(answer), ensure_ascii=False, indent=1) if as_json else answer_to_text(answer))
+    return 0
+
+
+def _export_records(database: Path, target: Path, include_unrated: bool) -> int:
+    from bot.errors import ConfigError
+    from bot.records import RecordStore
+
+    if not database.is_file():
+        raise ConfigError(f"no records database at {database}; run the app first or pass --records PATH")
+    store = RecordStore(database)
+    try:
+        count = store.export(target, include_unrated)
+    except OSError as error:
+        raise ConfigError(f"cannot write {target} ({error}); choose another file") from None
+    finally:
+        store.close()
+    print(f"wrote {count} record{'s' if count != 1 else ''} to {target}")
     return 0

@@ -31,3 +31,7 @@ class IndexBusyError(BotError):
 
 class QuestionError(BotError):
     """The question cannot be answered as asked (empty, too long, not text)."""
+
+
+class StoreUnavailableError(BotError):
+    """The Chroma server does not answer (or the index cannot be read); answering resumes when it is back."""

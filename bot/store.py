@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.errors import IndexNotBuiltError, ModelMismatchError
+from bot.errors import IndexNotBuiltError, ModelMismatchError, StoreUnavailableError
 from bot.lexical import LexicalIndex
 from bot.types import DocumentMeta, Passage, Span
 
@@ -182,8 +182,17 @@ class ChromaConnector:
 
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         if self.host:
-            return chromadb.HttpClient(host=self.host, port=self.port, settings=chroma_settings)
+            try:
+                return chromadb.HttpClient(host=self.host, port=self.port, settings=chroma_settings)
+            except Exception as error:  # noqa: BLE001 - chromadb raises ValueError or httpx errors for this
+                raise self.unavailable(error) from None
         return chromadb.PersistentClient(path=str(build / "chroma"), settings=chroma_settings)
+
+    def unavailable(self, error: BaseException) -> StoreUnavailableError:
+        reason = " ".join(str(error).split())[:200] or type(error).__name__
+        return StoreUnavailableError(
+            f"the Chroma server at {self.host}:{self.port} does not answer ({reason}); start it "
+            "(`chroma run --path DIR --port PORT`) or fix BOT_CHROMA_HOST/BOT_CHROMA_PORT")
 
     def write_collection(self, build: Path, name: str, passages: list[Passage], vectors: np.ndarray) -> None:
         client = self.client(build)
@@ -203,7 +212,24 @@ class ChromaConnector:
             )
 
     def open_collection(self, build: Path, name: str) -> Any:
-        return self.client(build).get_collection(name, embedding_function=None)
+        if not self.host:
+            try:
+                return self.client(build).get_collection(name, embedding_function=None)
+            except Exception as error:  # noqa: BLE001 - chromadb's own error types for a damaged folder vary
+                reason = " ".join(str(error).split())[:200]
+                raise IndexNotBuiltError(
+                    f"{build}/chroma cannot be opened ({type(error).__name__}: {reason}); "
+                    f"rebuild with `python -m bot ingest --rebuild --index {build.parent}`") from None
+        try:
+            return ServerCollection(self.client(build).get_collection(name, embedding_function=None), self)
+        except StoreUnavailableError:
+            raise
+        except Exception as error:  # noqa: BLE001 - connection failures come as several types
+            if "does not exist" in str(error):
+                raise IndexNotBuiltError(
+                    f"the Chroma server at {self.host}:{self.port} has no collection {name}; build it with "
+                    "`python -m bot ingest --rebuild` (with the same BOT_CHROMA_HOST/PORT)") from None
+            raise self.unavailable(error) from None
 
     def drop_collection(self, build: Path, name: str) -> None:
         if self.host:
@@ -211,6 +237,26 @@ class ChromaConnector:
                 self.client(build).delete_collection(name)
             except Exception:  # noqa: BLE001 - already gone
                 pass
+
+
+class ServerCollection:
+    """A collection on a Chroma server whose connection failures surface as `StoreUnavailableError`."""
+
+    def __init__(self, collection: Any, connector: ChromaConnector) -> None:
+        self._collection = collection
+        self._connector = connector
+
+    def query(self, **kwargs: Any) -> Any:
+        try:
+            return self._collection.query(**kwargs)
+        except Exception as error:  # noqa: BLE001 - httpx, chromadb and OS errors all mean "not reachable"
+            raise self._connector.unavailable(error) from None
+
+    def count(self) -> int:
+        try:
+            return int(self._collection.count())
+        except Exception as error:  # noqa: BLE001 - as above
+            raise self._connector.unavailable(error) from None
 
 
 @dataclass
@@ -243,12 +289,24 @@ def open_index(root: Path, chroma: ChromaConnector, model_id: str, chunking: str
     build = folder.current_build()
     if build is None:
         raise IndexNotBuiltError(f"no index in {root}/; build it with `python -m bot ingest --index {root}`")
-    manifest = read_manifest(build)
+    try:
+        manifest = read_manifest(build)
+    except (OSError, ValueError, TypeError, KeyError) as error:
+        raise IndexNotBuiltError(f"{build}/manifest.json cannot be read ({type(error).__name__}: {error}); "
+                                 f"rebuild with `python -m bot ingest --rebuild --index {root}`") from None
     if manifest.format_version != FORMAT_VERSION or manifest.model_id != model_id or manifest.chunking != chunking:
         raise ModelMismatchError(
             f"{root}/ was built with model {manifest.model_id} and chunking {manifest.chunking}, but this is "
             f"{model_id} with chunking {chunking}; run `python -m bot ingest --rebuild --index {root}`"
         )
+    try:
+        return _load(build, manifest, chroma)
+    except (OSError, ValueError, TypeError, KeyError, EOFError) as error:
+        raise IndexNotBuiltError(f"{build} is damaged or unreadable ({type(error).__name__}: {error}); "
+                                 f"rebuild with `python -m bot ingest --rebuild --index {root}`") from None
+
+
+def _load(build: Path, manifest: Manifest, chroma: ChromaConnector) -> LoadedIndex:
     passages = load_passages(build)
     sentence_counts = np.array([len(p.sentences) for p in passages], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(sentence_counts)[:-1]]) if passages else np.zeros(0, dtype=np.int64)

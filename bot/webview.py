@@ -50,3 +50,36 @@ def _citation_html(number: int, citation: Citation) -> str:
     body = "".join(pieces).replace("\n", "<br>")
     return (f'<li class="source" value="{number}"><div class="source-title"><b>[{number}]</b> '
             f"{html.escape(describe_source(citation))}</div><div class=\"passage\">{body}</div></li>")
+
+
+CSS = """
+.sources mark { background: #fff1a8; }
+.sources .passage { white-space: normal; margin: 0.2em 0 0.8em 0; color: #333; }
+.sources .source-title { font-size: 0.9em; color: #555; }
+.status-badge { display: inline-block; padding: 0.15em 0.6em; border-radius: 0.8em; font-size: 0.9em; }
+.status-badge.answered { background: #e3f4e1; color: #1d5a17; }
+.status-badge.not-found { background: #fde8d7; color: #7a3300; }
+.status-badge.not-ready { background: #f6d5d5; color: #7a0000; }
+"""
+
+
+def question_markdown(question: str) -> str:
+    """The user's question as the chat shows it: literally, never as Markdown or HTML."""
+    return markdown_text(question) if question.strip() else "\\(empty question\\)"
+
+
+def not_ready_markdown(reason: str) -> str:
+    return f"**The assistant is not ready.** {markdown_text(reason)}"
+
+
+def status_html(answer: Answer | None, problem: str | None = None) -> str:
+    """A badge above the sources: answered from the documents, not in the documents, or not ready."""
+    if answer is None:
+        return f'<span class="status-badge not-ready">Not ready: {html.escape(problem or "unknown")}</span>'
+    if answer.abstained and answer.reason == "invalid question":
+        return '<span class="status-badge not-found">Please rephrase the question</span>'
+    if answer.abstained:
+        return '<span class="status-badge not-found">Not in the documents</span>'
+    count = len(answer.citations)
+    return (f'<span class="status-badge answered">Answered from the documents: {count} '
+            f'passage{"s" if count != 1 else ""} cited</span>')
