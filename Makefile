@@ -8,7 +8,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test index eval lint clean
+.PHONY: setup browser run test index eval lint clean
 
 setup: $(STAMP)
 
@@ -20,6 +20,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]' $(QUIET_PIP)
 	touch $(STAMP)
 
+# The browser test drives Debian's chromium with its matching chromedriver; nothing downloads a browser.
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			chromium chromium-driver fonts-dejavu-core >/dev/null; \
+	else echo "the browser test needs Debian's chromium and chromium-driver: sudo apt-get install chromium chromium-driver" >&2; \
+		exit 1; fi
+
 index: setup
 	$(PY) -m bot ingest
 
@@ -27,7 +36,7 @@ run: setup
 	$(PY) -m bot ingest
 	$(PY) app.py
 
-test: setup
+test: setup browser
 	$(PY) -m pytest
 
 eval: setup
