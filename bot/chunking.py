@@ -12,6 +12,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 
+from bot.readers import READER_VERSION
 from bot.settings import ChunkingSettings
 from bot.structure import BULLET, NUMBERED_ITEM, is_date_line
 from bot.types import Block, Document, Passage, Span
@@ -25,8 +26,8 @@ ENUMERATOR = re.compile(r"^(\(?\d{1,3}[.)]|[•·▪◦‣∙*\-–]|\(?[ivx]{1,
 
 
 def chunking_fingerprint(settings: ChunkingSettings) -> str:
-    """Changes whenever passages would come out differently, so the index is rebuilt."""
-    return f"v{CHUNKER_VERSION}-max{settings.max_words}-min{settings.min_words}"
+    """Changes whenever passages would come out differently (chunker, readers or sizes), so the index is rebuilt."""
+    return f"v{CHUNKER_VERSION}-r{READER_VERSION}-max{settings.max_words}-min{settings.min_words}"
 
 
 def split_sentences(text: str, offset: int = 0) -> list[Span]:

@@ -11,19 +11,16 @@ import hashlib
 import json
 import re
 import tomllib
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from bot.errors import ConfigError, DocumentError
-from bot.structure import BULLET, Line, LineHint, find_blocks
+from bot.readers import META_FIELDS, READERS, SUFFIXES, RawLine
+from bot.structure import Line, find_blocks
 from bot.types import Document, DocumentMeta
 
 METADATA_FILE = "metadata.toml"
 MAX_FILE_BYTES = 50 * 1024 * 1024
-SUFFIXES = {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx"}
-META_FIELDS = ("title", "publisher", "kind", "date", "source")
 
 
 @dataclass(frozen=True)
@@ -126,9 +123,6 @@ def load_document(source: SourceFile) -> Document:
     return Document(source.doc_id, text, meta, blocks, source.content_hash)
 
 
-RawLine = tuple[str, LineHint, int, int | None]  # text, hint, heading level, page
-
-
 def _assemble(raw_lines: list[RawLine]) -> tuple[str, list[Line]]:
     """Join stripped lines into the cleaned text, one blank line at most between blocks."""
     parts: list[str] = []
@@ -156,163 +150,6 @@ CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b\ufeff]")
 
 def _clean_line(text: str) -> str:
     return re.sub(r"[ \t\u00a0]+", " ", CONTROL.sub("", text)).strip()
-
-
-def _decode(data: bytes, name: str) -> str:
-    if b"\x00" in data[:8192]:
-        raise DocumentError(f"{name} looks binary (it has NUL bytes), not text; remove it or fix its extension")
-    for encoding in ("utf-8-sig",):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            pass
-    return data.decode("cp1252", errors="replace")
-
-
-def _read_text(path: Path) -> tuple[list[RawLine], dict[str, str]]:
-    text = _decode(path.read_bytes(), path.name)
-    return [(line, None, 0, None) for line in text.splitlines()], {}
-
-
-FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
-MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-
-
-def _read_markdown(path: Path) -> tuple[list[RawLine], dict[str, str]]:
-    text = _decode(path.read_bytes(), path.name)
-    meta: dict[str, str] = {}
-    match = FRONT_MATTER.match(text)
-    if match:
-        for raw in match.group(1).splitlines():
-            key, sep, value = raw.partition(":")
-            if sep and key.strip().lower() in META_FIELDS:
-                meta[key.strip().lower()] = value.strip().strip("\"'")
-        text = text[match.end() :]
-    lines: list[RawLine] = []
-    for raw in text.splitlines():
-        heading = MD_HEADING.match(raw.strip())
-        if heading:
-            lines.append(("", None, 0, None))
-            lines.append((MD_LINK.sub(r"\1", heading.group(2)), "heading", min(len(heading.group(1)), 3), None))
-            lines.append(("", None, 0, None))
-            continue
-        clean = MD_LINK.sub(r"\1", raw).replace("**", "").replace("__", "")
-        lines.append((clean, None, 0, None))
-    return lines, meta
-
-
-def _read_html(path: Path) -> tuple[list[RawLine], dict[str, str]]:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(_decode(path.read_bytes(), path.name), "html.parser")
-    meta: dict[str, str] = {}
-    if soup.title and soup.title.get_text(strip=True):
-        meta["title"] = soup.title.get_text(" ", strip=True)
-    for name, key in (("og:title", "title"), ("og:site_name", "publisher"), ("author", "publisher"),
-                      ("article:published_time", "date"), ("date", "date"), ("og:url", "source")):
-        tag = soup.find("meta", attrs={"property": name}) or soup.find("meta", attrs={"name": name})
-        content = tag.get("content") if tag else None
-        if isinstance(content, str) and content.strip() and key not in meta:
-            meta[key] = content.strip()
-    canonical = soup.find("link", rel="canonical")
-    if canonical and isinstance(canonical.get("href"), str) and "source" not in meta:
-        meta["source"] = str(canonical["href"])
-    for tag in soup(["script", "style", "noscript", "template", "nav", "footer", "header", "aside", "form",
-                     "iframe", "svg", "button", "select"]):
-        tag.decompose()
-    for tag in soup.find_all(attrs={"role": ["navigation", "banner", "contentinfo", "dialog"]}):
-        tag.decompose()
-    for tag in soup.find_all(True):
-        if tag.attrs is None:
-            continue
-        marker = " ".join([str(tag.get("id") or ""), *[str(c) for c in (tag.get("class") or [])]]).lower()
-        if re.search(r"cookie|consent|banner|breadcrumb|skip-link|share|newsletter|menu|sidebar", marker):
-            tag.decompose()
-    root = soup.find("article") or soup.find("main") or soup.body or soup
-    lines: list[RawLine] = []
-    for element in root.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "dt", "dd", "td", "th",
-                                   "blockquote", "pre", "figcaption"]):
-        if element.find_parent(["p", "li", "td", "th", "blockquote", "dd"]) is not None:
-            continue
-        text = element.get_text(" ", strip=True)
-        if not text:
-            continue
-        if element.name[0] == "h" and element.name[1:].isdigit():
-            level = min(int(element.name[1]), 3)
-            lines += [("", None, 0, None), (text, "heading", level, None), ("", None, 0, None)]
-        elif element.name == "li":
-            ordered = element.find_parent("ol") is not None
-            lines.append((text, "item" if ordered else "bullet", 0, None))
-        else:
-            lines += [(text, "text", 0, None), ("", None, 0, None)]
-    return lines, meta
-
-
-def _read_pdf(path: Path) -> tuple[list[RawLine], dict[str, str]]:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    try:
-        reader = PdfReader(str(path))
-        if reader.is_encrypted:
-            raise DocumentError(f"{path.name} is an encrypted PDF; save an unencrypted copy")
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except PdfReadError as error:
-        raise DocumentError(f"{path.name} is not a readable PDF ({error}); re-export it or remove it") from None
-    meta: dict[str, str] = {}
-    info = reader.metadata or {}
-    for key, field in (("/Title", "title"), ("/Author", "publisher")):
-        value = info.get(key)
-        if isinstance(value, str) and value.strip():
-            meta[field] = value.strip()
-    created = getattr(reader.metadata, "creation_date", None) if reader.metadata else None
-    if created is not None:
-        meta["date"] = f"{created.day} {created:%B %Y}"
-    lines: list[RawLine] = []
-    for number, page_text in enumerate(pages, start=1):
-        lines.append(("", None, 0, number))
-        lines += [(line, None, 0, number) for line in page_text.splitlines()]
-    return lines, meta
-
-
-def _read_docx(path: Path) -> tuple[list[RawLine], dict[str, str]]:
-    import docx
-
-    document = docx.Document(str(path))
-    props = document.core_properties
-    meta = {"title": props.title or "", "publisher": props.author or ""}
-    if props.created:
-        meta["date"] = f"{props.created.day} {props.created:%B %Y}"
-    lines: list[RawLine] = []
-    for paragraph in document.paragraphs:
-        text = paragraph.text
-        style = (paragraph.style.name if paragraph.style is not None else "") or ""
-        if style.startswith("Heading") or style == "Title":
-            digits = "".join(ch for ch in style if ch.isdigit())
-            lines += [("", None, 0, None), (text, "heading", min(int(digits or 1), 3), None), ("", None, 0, None)]
-        elif style.startswith("List Number"):
-            lines.append((text, "item", 0, None))
-        elif style.startswith("List") or BULLET.match(text):
-            lines.append((text, "bullet", 0, None))
-        else:
-            lines += [(text, "text", 0, None), ("", None, 0, None)]
-    for table in document.tables:
-        for row in table.rows:
-            lines += [(" | ".join(cell.text.strip() for cell in row.cells), "text", 0, None), ("", None, 0, None)]
-    return lines, meta
-
-
-READERS: Mapping[str, Callable[[Path], tuple[list[RawLine], dict[str, Any]]]] = {
-    ".txt": _read_text,
-    ".text": _read_text,
-    ".md": _read_markdown,
-    ".markdown": _read_markdown,
-    ".html": _read_html,
-    ".htm": _read_html,
-    ".pdf": _read_pdf,
-    ".docx": _read_docx,
-}
 
 
 def with_meta(document: Document, **fields: str) -> Document:
