@@ -12,20 +12,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from functools import lru_cache
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from bot.intent import QuestionPart, need_spans, question_focus, question_parts, satisfies
 from bot.lexical import content_terms, terms_of
 from bot.retrieval import Retrieval
 from bot.settings import AnswerSettings
-from bot.structure import is_date_line
 from bot.store import LoadedIndex
+from bot.structure import is_date_line
 from bot.types import Answer, AnswerSentence, Citation, Hit, Passage, Span
 
-DEFAULT_WEIGHTS = {"similarity": 0.30, "passage": 0.15, "coverage": 0.50, "kind": 0.15, "prior": 0.0, "echo": 0.10,
-                   "passage_coverage": 0.4, "phrase": 0.15,
-                   "near": 0.10}
+DEFAULT_WEIGHTS = {
+    "similarity": 0.30,
+    "passage": 0.15,
+    "coverage": 0.50,
+    "kind": 0.15,
+    "prior": 0.0,
+    "echo": 0.10,
+    "passage_coverage": 0.4,
+    "phrase": 0.15,
+    "near": 0.10,
+}
 LABEL = re.compile(r"^([A-Z][^:.!?]{2,80}):\s")  # "Internal Training via DIFE2DIFE: A robust programme…"
 Alternatives = Mapping[str, tuple[frozenset[str], ...]]
 
@@ -42,8 +50,9 @@ class Candidate:
 
 
 class ExtractiveAnswerer:
-    def __init__(self, settings: AnswerSettings, max_citations: int = 3,
-                 weights: dict[str, float] | None = None) -> None:
+    def __init__(
+        self, settings: AnswerSettings, max_citations: int = 3, weights: dict[str, float] | None = None
+    ) -> None:
         self._settings = settings
         self._max_citations = max_citations
         self._weights = {**DEFAULT_WEIGHTS, **(weights or {})}
@@ -51,16 +60,24 @@ class ExtractiveAnswerer:
     def answer(self, retrieval: Retrieval, index: LoadedIndex) -> Answer:
         hits = retrieval.hits
         if not hits:
-            return self._abstain("The documents don't say: the index holds no passages yet.", "empty index", hits)
+            return self._abstain(
+                "The documents don't say: the index holds no passages yet.", "empty index", hits
+            )
         parts = question_parts(retrieval.question)
-        whole = QuestionPart(retrieval.question, parts[0].kind if len(parts) == 1 else "other",
-                             parts[0].need if len(parts) == 1 else None, parts[0].count if len(parts) == 1 else None)
+        whole = QuestionPart(
+            retrieval.question,
+            parts[0].kind if len(parts) == 1 else "other",
+            parts[0].need if len(parts) == 1 else None,
+            parts[0].count if len(parts) == 1 else None,
+        )
         weights = _term_weights(retrieval.question_terms or retrieval.terms, index)
         candidates = self._candidates(retrieval, index, whole, weights)
         best = max(candidates, key=lambda c: c.score)
         confidence = round(best.score, 4)
         if best.score < self._settings.min_confidence:
-            missing = [t for t in weights if t not in best.terms and weights[t] >= max(weights.values()) * 0.6]
+            missing = [
+                t for t in weights if t not in best.terms and weights[t] >= max(weights.values()) * 0.6
+            ]
             reason = f"no passage answers it closely enough (evidence {best.score:.2f})"
             if missing:
                 reason += "; nothing found about: " + ", ".join(sorted(missing))
@@ -68,15 +85,19 @@ class ExtractiveAnswerer:
         focus = question_focus(retrieval.question)
         focus_words = focus.split() if focus else []
         asks_for_a_person = bool(re.match(r"\s*(who|whom)\b", retrieval.question, re.IGNORECASE))
-        if focus_words and (not any(index.lexical.knows(word) for word in focus_words)
-                            or (asks_for_a_person and not index.lexical.knows(focus_words[-1]))):
+        if focus_words and (
+            not any(index.lexical.knows(word) for word in focus_words)
+            or (asks_for_a_person and not index.lexical.knows(focus_words[-1]))
+        ):
             reason = f"the documents never mention “{focus}”"
             return replace(self._abstain(_DONT_SAY, reason, hits), confidence=min(confidence, 0.0))
         chosen: list[Candidate] = []
         unanswered: list[QuestionPart] = []
         for number, part in enumerate(parts):
             part_retrieval = retrieval.parts[number] if len(retrieval.parts) == len(parts) else retrieval
-            answer_for_part = self._answer_part(part, whole, part_retrieval, index, weights, candidates, chosen)
+            answer_for_part = self._answer_part(
+                part, whole, part_retrieval, index, weights, candidates, chosen
+            )
             if answer_for_part is None:
                 unanswered.append(part)
             elif answer_for_part not in chosen:
@@ -85,7 +106,9 @@ class ExtractiveAnswerer:
             chosen = []  # the main question has no answer; an answer to a side question would mislead
         if not chosen:
             need = unanswered[0].need if unanswered else None
-            reason = f"the passages found do not give the {need} asked for" if need else "no sentence answers it"
+            reason = (
+                f"the passages found do not give the {need} asked for" if need else "no sentence answers it"
+            )
             return replace(self._abstain(_DONT_SAY, reason, hits), confidence=min(confidence, 0.0))
         if len(parts) == 1:
             chosen = self._complete(chosen, candidates, weights)
@@ -95,9 +118,16 @@ class ExtractiveAnswerer:
             answer = replace(answer, reason="not found: " + "; ".join(p.text for p in unanswered))
         return replace(answer, confidence=confidence)
 
-    def _answer_part(self, part: QuestionPart, whole: QuestionPart, retrieval: Retrieval, index: LoadedIndex,
-                     weights: dict[str, float], candidates: list[Candidate],
-                     chosen: list[Candidate]) -> Candidate | None:
+    def _answer_part(
+        self,
+        part: QuestionPart,
+        whole: QuestionPart,
+        retrieval: Retrieval,
+        index: LoadedIndex,
+        weights: dict[str, float],
+        candidates: list[Candidate],
+        chosen: list[Candidate],
+    ) -> Candidate | None:
         """The best sentence for one part of the question, or None when no sentence has what it needs."""
         question = retrieval.expanded.lower()
         if part is not whole and part.text != whole.text:
@@ -106,23 +136,36 @@ class ExtractiveAnswerer:
             candidates = self._candidates(retrieval, index, part, part_weights)
         ranked = sorted(candidates, key=lambda c: -c.score)
         best_score = ranked[0].score
-        eligible = [c for c in ranked if c.score >= best_score * 0.75 and (
-            part.need is None or satisfies(_with_header(c), part.need, question, part.count)
-            or (c.text.rstrip().endswith(":") and satisfies(_with_items(c.passage, c.span), part.need, question,
-                                                            part.count)))]
+        eligible = [
+            c
+            for c in ranked
+            if c.score >= best_score * 0.75
+            and (
+                part.need is None
+                or satisfies(_with_header(c), part.need, question, part.count)
+                or (
+                    c.text.rstrip().endswith(":")
+                    and satisfies(_with_items(c.passage, c.span), part.need, question, part.count)
+                )
+            )
+        ]
         if not eligible:
             return None
         return eligible[0]
 
-    def _candidates(self, retrieval: Retrieval, index: LoadedIndex, part: QuestionPart,
-                    weights: dict[str, float]) -> list[Candidate]:
+    def _candidates(
+        self, retrieval: Retrieval, index: LoadedIndex, part: QuestionPart, weights: dict[str, float]
+    ) -> list[Candidate]:
         total_weight = sum(weights.values()) or 1.0
         alternatives = retrieval.alternatives
         novelty_terms = set(weights) | set(retrieval.terms)
         question = retrieval.expanded.lower()
         question_bigrams = _bigrams(content_terms(retrieval.question))
-        defined = [long.lower() for short, long in index.manifest.acronyms.items()
-                   if _asks_what(short, retrieval.question)]
+        defined = [
+            long.lower()
+            for short, long in index.manifest.acronyms.items()
+            if _asks_what(short, retrieval.question)
+        ]
         candidates: list[Candidate] = []
         for rank, hit in enumerate(retrieval.hits):
             passage = hit.passage
@@ -142,36 +185,55 @@ class ExtractiveAnswerer:
                 inherited = frozenset() if span == passage.header else header_terms
                 matched = {t for t in weights if _matches(t, terms, alternatives)}
                 in_header = {t for t in weights if t not in matched and _matches(t, inherited, alternatives)}
-                in_context = {t for t in weights if t not in matched | in_header
-                              and _matches(t, context_terms, alternatives)}
-                coverage = (sum(weights[t] for t in matched | in_header)
-                            + 0.5 * sum(weights[t] for t in in_context)) / total_weight
+                in_context = {
+                    t
+                    for t in weights
+                    if t not in matched | in_header and _matches(t, context_terms, alternatives)
+                }
+                coverage = (
+                    sum(weights[t] for t in matched | in_header) + 0.5 * sum(weights[t] for t in in_context)
+                ) / total_weight
                 novelty = len(terms - novelty_terms) / len(terms) if terms else 0.0
-                kind_match = part.need is None or satisfies(text, part.need, question, part.count) or (
-                    part.need in ("date", "duration") and satisfies(header_text, part.need, question)) or (
-                    part.need in ("list", "list of names") and text.rstrip().endswith(":")
-                    and satisfies(_with_items(passage, span), part.need, question, part.count))
+                kind_match = (
+                    part.need is None
+                    or satisfies(text, part.need, question, part.count)
+                    or (part.need in ("date", "duration") and satisfies(header_text, part.need, question))
+                    or (
+                        part.need in ("list", "list of names")
+                        and text.rstrip().endswith(":")
+                        and satisfies(_with_items(passage, span), part.need, question, part.count)
+                    )
+                )
                 if part.kind == "definition" and defined:
                     kind_match = any(long_form in text.lower() for long_form in defined)
-                phrase = (len(question_bigrams & _bigrams(sentence_terms)) / len(question_bigrams)
-                          if question_bigrams else 0.0)
+                phrase = (
+                    len(question_bigrams & _bigrams(sentence_terms)) / len(question_bigrams)
+                    if question_bigrams
+                    else 0.0
+                )
                 near = _answer_near_question_words(text, part, question, weights, alternatives)
-                score = (self._weights["similarity"] * float(similarities[position])
-                         + self._weights["passage"] * float(hit.dense_similarity or 0.0)
-                         + self._weights["coverage"] * coverage
-                         + self._weights["kind"] * float(kind_match)
-                         + self._weights["prior"] * prior
-                         + self._weights["passage_coverage"] * passage_coverage / total_weight
-                         + self._weights["phrase"] * phrase
-                         + self._weights["near"] * near
-                         - self._weights["echo"] * float(novelty < 0.34 or (
-                             span == passage.header and (part.need is None or not kind_match))))
-                candidates.append(Candidate(rank, passage, span, text, score, coverage,
-                                            terms | context_terms | inherited))
+                score = (
+                    self._weights["similarity"] * float(similarities[position])
+                    + self._weights["passage"] * float(hit.dense_similarity or 0.0)
+                    + self._weights["coverage"] * coverage
+                    + self._weights["kind"] * float(kind_match)
+                    + self._weights["prior"] * prior
+                    + self._weights["passage_coverage"] * passage_coverage / total_weight
+                    + self._weights["phrase"] * phrase
+                    + self._weights["near"] * near
+                    - self._weights["echo"]
+                    * float(
+                        novelty < 0.34 or (span == passage.header and (part.need is None or not kind_match))
+                    )
+                )
+                candidates.append(
+                    Candidate(rank, passage, span, text, score, coverage, terms | context_terms | inherited)
+                )
         return candidates
 
-    def _complete(self, chosen: list[Candidate], candidates: list[Candidate],
-                  weights: dict[str, float]) -> list[Candidate]:
+    def _complete(
+        self, chosen: list[Candidate], candidates: list[Candidate], weights: dict[str, float]
+    ) -> list[Candidate]:
         """Add the sentences that carry question words the answer lacks, or continue it in the same passage."""
         best = chosen[0]
         covered = set().union(*(c.terms for c in chosen))
@@ -179,13 +241,18 @@ class ExtractiveAnswerer:
         for candidate in sorted(candidates, key=lambda c: -c.score):
             if len(chosen) >= self._settings.max_sentences or candidate.score < best.score * 0.8:
                 break
-            if any((c.passage.passage_id, c.span) == (candidate.passage.passage_id, candidate.span) for c in chosen):
+            if any(
+                (c.passage.passage_id, c.span) == (candidate.passage.passage_id, candidate.span)
+                for c in chosen
+            ):
                 continue
             gain = sum(w for t, w in weights.items() if t in candidate.terms and t not in covered)
-            follows = (candidate.passage.passage_id == best.passage.passage_id
-                       and candidate.passage.sentences.index(candidate.span)
-                       == candidate.passage.sentences.index(best.span) + 1
-                       and candidate.score >= best.score * 0.9)
+            follows = (
+                candidate.passage.passage_id == best.passage.passage_id
+                and candidate.passage.sentences.index(candidate.span)
+                == candidate.passage.sentences.index(best.span) + 1
+                and candidate.score >= best.score * 0.9
+            )
             words = sum(len(c.text.split()) for c in chosen) + len(candidate.text.split())
             if (gain >= 0.25 * total or follows) and words <= self._settings.max_answer_words:
                 chosen.append(candidate)
@@ -198,8 +265,13 @@ class ExtractiveAnswerer:
         wants_date = any(part.need in ("date", "duration") for part in parts)
         for candidate in chosen:
             passage, span = candidate.passage, candidate.span
-            if (wants_date and passage.header and span != passage.header
-                    and (passage, passage.header) not in spans and not _has_date(candidate.text)):
+            if (
+                wants_date
+                and passage.header
+                and span != passage.header
+                and (passage, passage.header) not in spans
+                and not _has_date(candidate.text)
+            ):
                 spans.append((passage, passage.header))
             if (passage, span) not in spans:
                 spans.append((passage, span))
@@ -218,24 +290,43 @@ class ExtractiveAnswerer:
             if passage.passage_id not in order:
                 order[passage.passage_id] = len(order)
             highlights.setdefault(passage.passage_id, []).append(span)
-            sentences.append(AnswerSentence(" ".join(passage.sentence_text(span).split()), order[passage.passage_id]))
+            sentences.append(
+                AnswerSentence(" ".join(passage.sentence_text(span).split()), order[passage.passage_id])
+            )
         passages = {p.passage_id: p for p, _ in chosen}
         for passage_id in order:
-            citations.append(citation_of(passages[passage_id], score_of.get(passage_id, 0.0),
-                                       tuple(sorted(highlights[passage_id], key=lambda s: s.start))))
+            citations.append(
+                citation_of(
+                    passages[passage_id],
+                    score_of.get(passage_id, 0.0),
+                    tuple(sorted(highlights[passage_id], key=lambda s: s.start)),
+                )
+            )
         for hit in hits:
             if len(citations) >= self._max_citations:
                 break
             if hit.passage.passage_id not in order:
                 citations.append(citation_of(hit.passage, hit.score, ()))
         text = " ".join(sentence.text for sentence in sentences)
-        return Answer(text=text, sentences=tuple(sentences), citations=tuple(citations), abstained=False,
-                      retrieved=tuple(citation_of(hit.passage, hit.score, ()) for hit in hits))
+        return Answer(
+            text=text,
+            sentences=tuple(sentences),
+            citations=tuple(citations),
+            abstained=False,
+            retrieved=tuple(citation_of(hit.passage, hit.score, ()) for hit in hits),
+        )
 
     def _abstain(self, text: str, reason: str, hits: tuple[Hit, ...]) -> Answer:
         related = tuple(citation_of(hit.passage, hit.score, ()) for hit in hits[: self._max_citations])
-        return Answer(text=text, sentences=(), citations=(), abstained=True, reason=reason, related=related,
-                      retrieved=tuple(citation_of(hit.passage, hit.score, ()) for hit in hits))
+        return Answer(
+            text=text,
+            sentences=(),
+            citations=(),
+            abstained=True,
+            reason=reason,
+            related=related,
+            retrieved=tuple(citation_of(hit.passage, hit.score, ()) for hit in hits),
+        )
 
 
 _DONT_SAY = "The documents don't say. The closest passages are listed as related reading."
@@ -244,8 +335,9 @@ _DONT_SAY = "The documents don't say. The closest passages are listed as related
 WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 
 
-def _answer_near_question_words(text: str, part: QuestionPart, question: str, weights: dict[str, float],
-                                alternatives: Alternatives) -> float:
+def _answer_near_question_words(
+    text: str, part: QuestionPart, question: str, weights: dict[str, float], alternatives: Alternatives
+) -> float:
     """1 when the detail asked for stands within three words of a question word ("implemented by IFC"),
     0.5 within eight, else 0: the classic sign that a sentence answers rather than mentions."""
     if part.need is None:
@@ -288,10 +380,14 @@ def _merged_hits(*rankings: tuple[Hit, ...]) -> tuple[Hit, ...]:
 def _asks_what(short: str, question: str) -> bool:
     """Whether the question asks what an acronym is or stands for ('What is DIFE?', 'What does HSB mean?')."""
     name = re.escape(short)
-    return bool(re.fullmatch(
-        rf"\s*(what|who)\s*(is|are|was|were|'s|’s)\s+(the\s+)?{name}\s*\??\s*"
-        rf"|\s*what\s+(does|did)\s+(the\s+)?{name}\s+(stand\s+for|mean|refer\s+to)\s*\??\s*",
-        question, re.IGNORECASE))
+    return bool(
+        re.fullmatch(
+            rf"\s*(what|who)\s*(is|are|was|were|'s|’s)\s+(the\s+)?{name}\s*\??\s*"
+            rf"|\s*what\s+(does|did)\s+(the\s+)?{name}\s+(stand\s+for|mean|refer\s+to)\s*\??\s*",
+            question,
+            re.IGNORECASE,
+        )
+    )
 
 
 def _with_items(passage: Passage, span: Span) -> str:
@@ -302,7 +398,9 @@ def _with_items(passage: Passage, span: Span) -> str:
 
 def _with_header(candidate: Candidate) -> str:
     passage = candidate.passage
-    header = passage.sentence_text(passage.header) if passage.header and passage.header != candidate.span else ""
+    header = (
+        passage.sentence_text(passage.header) if passage.header and passage.header != candidate.span else ""
+    )
     return f"{header}\n{candidate.text}" if header else candidate.text
 
 

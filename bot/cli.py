@@ -13,14 +13,18 @@ from bot.settings import load_settings
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="Cited answers from the OSH documents.")
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="Cited answers from the OSH documents."
+    )
     parser.add_argument("--config", type=Path, help="settings file (TOML); default ./bot.toml if present")
     parser.add_argument("-v", "--verbose", action="store_true", help="log what is happening")
     commands = parser.add_subparsers(dest="command", required=True)
     ingest = commands.add_parser("ingest", help="build or update the index from the corpus folder")
     ingest.add_argument("--corpus", type=Path, help="folder of documents (default: corpus/)")
     ingest.add_argument("--index", type=Path, help="index folder (default: index/)")
-    ingest.add_argument("--rebuild", action="store_true", help="re-embed everything, even unchanged documents")
+    ingest.add_argument(
+        "--rebuild", action="store_true", help="re-embed everything, even unchanged documents"
+    )
     ask = commands.add_parser("ask", help="answer one question with cited passages")
     ask.add_argument("question")
     ask.add_argument("--corpus", type=Path, help="folder of documents (default: corpus/)")
@@ -29,8 +33,10 @@ def _parser() -> argparse.ArgumentParser:
     records = commands.add_parser("records", help="the records of questions, answers and feedback")
     records_commands = records.add_subparsers(dest="records_command", required=True)
     export = records_commands.add_parser(
-        "export", help="write the feedback as JSON lines (question, answer, verdict, comment, …) for review "
-        "and for `python -m eval --from-feedback FILE`")
+        "export",
+        help="write the feedback as JSON lines (question, answer, verdict, comment, …) for review "
+        "and for `python -m eval --from-feedback FILE`",
+    )
     export.add_argument("file", type=Path)
     export.add_argument("--records", type=Path, help="records database (default: records_path setting)")
     export.add_argument("--all", action="store_true", help="also answers nobody rated (verdict 'unrated')")
@@ -39,12 +45,15 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose or args.command == "ingest" else logging.WARNING,
-                        format="%(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose or args.command == "ingest" else logging.WARNING,
+        format="%(message)s",
+    )
     logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
     try:
-        settings = load_settings(args.config, corpus_dir=getattr(args, "corpus", None),
-                                 index_dir=getattr(args, "index", None))
+        settings = load_settings(
+            args.config, corpus_dir=getattr(args, "corpus", None), index_dir=getattr(args, "index", None)
+        )
         if args.command == "ingest":
             return _ingest(settings, args.rebuild)
         if args.command == "records":
@@ -72,7 +81,11 @@ def _ask(settings, question: str, as_json: bool) -> int:  # type: ignore[no-unty
 
     answerer = QuestionAnswerer.open(settings)
     answer = answerer.ask(question)
-    print(json.dumps(answer_to_json(answer), ensure_ascii=False, indent=1) if as_json else answer_to_text(answer))
+    print(
+        json.dumps(answer_to_json(answer), ensure_ascii=False, indent=1)
+        if as_json
+        else answer_to_text(answer)
+    )
     return 0
 
 

@@ -37,7 +37,7 @@ Complete = Callable[[str, str], str]  # (system prompt, user prompt) → the mod
 
 def build_prompt(question: str, hits: tuple[Hit, ...]) -> str:
     quoted = "\n\n".join(
-        f"[{number}] (from “{hit.passage.meta.title}”)\n\"\"\"\n{hit.passage.text}\n\"\"\""
+        f'[{number}] (from “{hit.passage.meta.title}”)\n"""\n{hit.passage.text}\n"""'
         for number, hit in enumerate(hits, start=1)
     )
     return f"Passages:\n\n{quoted}\n\nQuestion: {question}\nAnswer:"
@@ -46,7 +46,9 @@ def build_prompt(question: str, hits: tuple[Hit, ...]) -> str:
 def llm_completer(settings: LLMSettings) -> Complete:
     """A function that sends one prompt to the configured endpoint through llama-index's LLM interface."""
     if not settings.base_url or not settings.model:
-        raise ConfigError("answer.mode = 'llm' needs [answer.llm] base_url and model; set them or use 'extractive'")
+        raise ConfigError(
+            "answer.mode = 'llm' needs [answer.llm] base_url and model; set them or use 'extractive'"
+        )
     try:
         from llama_index.core.llms import ChatMessage
     except ImportError:  # pragma: no cover - llama-index-core is a dependency
@@ -56,17 +58,29 @@ def llm_completer(settings: LLMSettings) -> Complete:
             from llama_index.llms.ollama import Ollama
         except ImportError:
             raise ConfigError("the Ollama client is not installed; run `pip install -e '.[llm]'`") from None
-        llm = Ollama(model=settings.model, base_url=settings.base_url, request_timeout=settings.timeout_seconds)
+        llm = Ollama(
+            model=settings.model, base_url=settings.base_url, request_timeout=settings.timeout_seconds
+        )
     else:
         try:
             from llama_index.llms.openai_like import OpenAILike
         except ImportError:
-            raise ConfigError("the OpenAI-compatible client is not installed; run `pip install -e '.[llm]'`") from None
-        llm = OpenAILike(model=settings.model, api_base=settings.base_url, api_key=settings.api_key.get_secret_value(),
-                         is_chat_model=True, timeout=settings.timeout_seconds, max_retries=1)
+            raise ConfigError(
+                "the OpenAI-compatible client is not installed; run `pip install -e '.[llm]'`"
+            ) from None
+        llm = OpenAILike(
+            model=settings.model,
+            api_base=settings.base_url,
+            api_key=settings.api_key.get_secret_value(),
+            is_chat_model=True,
+            timeout=settings.timeout_seconds,
+            max_retries=1,
+        )
 
     def complete(system: str, user: str) -> str:
-        response = llm.chat([ChatMessage(role="system", content=system), ChatMessage(role="user", content=user)])
+        response = llm.chat(
+            [ChatMessage(role="system", content=system), ChatMessage(role="user", content=user)]
+        )
         return str(response.message.content or "")
 
     return complete
@@ -96,8 +110,11 @@ class GenerativeAnswerer:
         try:
             reply = self._complete(SYSTEM_PROMPT, build_prompt(retrieval.question, hits)).strip()
         except Exception as error:  # noqa: BLE001 - any endpoint failure means: answer without the model
-            log.warning("the language model did not answer (%s: %s); giving the extractive answer",
-                        type(error).__name__, error)
+            log.warning(
+                "the language model did not answer (%s: %s); giving the extractive answer",
+                type(error).__name__,
+                error,
+            )
             return replace(extractive, reason="the language model did not answer; extractive answer given")
         if NOT_IN_DOCUMENTS in reply:
             return replace(extractive, reason="the language model found no answer; extractive answer given")
@@ -105,8 +122,10 @@ class GenerativeAnswerer:
         for match in CITED_SENTENCE.finditer(reply):
             text = " ".join(match.group("text").split()).strip(" .") + "."
             numbers = [int(n) for n in re.findall(r"\d+", match.group("refs"))]
-            cited = next((n for n in numbers if 1 <= n <= len(hits) and supported(text, hits[n - 1].passage.text)),
-                         None)
+            cited = next(
+                (n for n in numbers if 1 <= n <= len(hits) and supported(text, hits[n - 1].passage.text)),
+                None,
+            )
             if cited is not None:
                 sentences.append((text, cited - 1))
         if not sentences:
@@ -118,7 +137,12 @@ class GenerativeAnswerer:
         sentences = [(text, n) for text, n in sentences if n in order]
         citations: list[Citation] = [citation_of(hits[n].passage, hits[n].score, ()) for n in order]
         answer_sentences = tuple(AnswerSentence(text, order[n]) for text, n in sentences)
-        return Answer(text=" ".join(text for text, _ in sentences), sentences=answer_sentences,
-                      citations=tuple(citations), abstained=False,
-                      reason="written by the configured language model from the cited passages",
-                      retrieved=extractive.retrieved, confidence=extractive.confidence)
+        return Answer(
+            text=" ".join(text for text, _ in sentences),
+            sentences=answer_sentences,
+            citations=tuple(citations),
+            abstained=False,
+            reason="written by the configured language model from the cited passages",
+            retrieved=extractive.retrieved,
+            confidence=extractive.confidence,
+        )

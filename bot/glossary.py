@@ -96,7 +96,9 @@ def expand_query(question: str, acronyms: Mapping[str, str]) -> str:
 
 
 def term_alternatives(
-    terms: Iterable[str], acronyms: Mapping[str, str], to_terms: Callable[[str], list[str]],
+    terms: Iterable[str],
+    acronyms: Mapping[str, str],
+    to_terms: Callable[[str], list[str]],
     synonyms: Mapping[str, frozenset[str]] | None = None,
 ) -> dict[str, tuple[frozenset[str], ...]]:
     """Other ways a question term can appear: an acronym's long form (all its terms), the acronym of a long

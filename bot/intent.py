@@ -12,36 +12,79 @@ from dataclasses import dataclass
 from typing import Literal
 
 AnswerKind = Literal["number", "date", "duration", "frequency", "entity", "list", "definition", "other"]
-Need = Literal["email", "phone", "web address", "amount of money", "percentage", "number", "date", "duration",
-               "frequency", "name", "list of names", "list", "place"]
+Need = Literal[
+    "email",
+    "phone",
+    "web address",
+    "amount of money",
+    "percentage",
+    "number",
+    "date",
+    "duration",
+    "frequency",
+    "name",
+    "list of names",
+    "list",
+    "place",
+]
 
 KIND_PATTERNS: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
     ("frequency", re.compile(r"\b(how often|how frequently|how many times)\b")),
     ("duration", re.compile(r"\b(how long|for how many (years|months)|what duration|over how long)\b")),
-    ("date", re.compile(r"\b(when|what years?|which years?|until when|since when|by when|what date|which date|"
-                        r"start(ed)? date|end(ed)? date|what period|which period|timeline|dates?|"
-                        r"what time)\b")),
-    ("number", re.compile(r"\b(how many|how much|number of|what percentage|what per ?cent|percent|what share|"
-                          r"what proportion|how big|what amount|count of|what budget|what was the budget|"
-                          r"what is the budget|worth)\b|%")),
-    ("list", re.compile(r"\b(which countries|what countries|which areas|what areas|list|which sectors|names of|"
-                        r"what are the|which are the|name the|what (two|three|four|five|six) |"
-                        r"which (two|three|four|five|six) |key areas|components|what other)\b")),
-    ("entity", re.compile(r"\b(who|whom|whose|which (\w+ )?(organi[sz]ations?|authority|authorities|agency|"
-                          r"agencies|institution|ministry|department|body|partners?|government|country|countries|"
-                          r"institute|centre|center|project|programme|convention|company|union)|what (\w+ )?"
-                          r"(organi[sz]ation|authority|agency|institution|ministry|department|body)|partners?|funds?|funded|funders?|implements?|implemented|"
-                          r"contact|counsellor|where)\b")),
-    ("definition", re.compile(r"\b(what is|what's|whats|wats|what are|what does .* (mean|stand for)|define|"
-                              r"meaning of|stands? for|refer to)\b")),
+    (
+        "date",
+        re.compile(
+            r"\b(when|what years?|which years?|until when|since when|by when|what date|which date|"
+            r"start(ed)? date|end(ed)? date|what period|which period|timeline|dates?|"
+            r"what time)\b"
+        ),
+    ),
+    (
+        "number",
+        re.compile(
+            r"\b(how many|how much|number of|what percentage|what per ?cent|percent|what share|"
+            r"what proportion|how big|what amount|count of|what budget|what was the budget|"
+            r"what is the budget|worth)\b|%"
+        ),
+    ),
+    (
+        "list",
+        re.compile(
+            r"\b(which countries|what countries|which areas|what areas|list|which sectors|names of|"
+            r"what are the|which are the|name the|what (two|three|four|five|six) |"
+            r"which (two|three|four|five|six) |key areas|components|what other)\b"
+        ),
+    ),
+    (
+        "entity",
+        re.compile(
+            r"\b(who|whom|whose|which (\w+ )?(organi[sz]ations?|authority|authorities|agency|"
+            r"agencies|institution|ministry|department|body|partners?|government|country|countries|"
+            r"institute|centre|center|project|programme|convention|company|union)|what (\w+ )?"
+            r"(organi[sz]ation|authority|agency|institution|ministry|department|body)|partners?|funds?|funded|funders?|implements?|implemented|"
+            r"contact|counsellor|where)\b"
+        ),
+    ),
+    (
+        "definition",
+        re.compile(
+            r"\b(what is|what's|whats|wats|what are|what does .* (mean|stand for)|define|"
+            r"meaning of|stands? for|refer to)\b"
+        ),
+    ),
 )
 
 NEED_PATTERNS: tuple[tuple[Need, re.Pattern[str]], ...] = (
     ("email", re.compile(r"\be-?mail\b")),
     ("phone", re.compile(r"\b(phone|telephone|hotline number|helpline number|mobile number|fax)\b")),
     ("web address", re.compile(r"\b(url|web address|website address|link to)\b")),
-    ("amount of money", re.compile(r"\b(budget|cost|costs|how much money|funding amount|worth|contribut\w* how much|"
-                                   r"how much .*\b(contribut\w*|spen[dt]|give|gave|fund\w*|pa(y|id)|invest\w*))\b")),
+    (
+        "amount of money",
+        re.compile(
+            r"\b(budget|cost|costs|how much money|funding amount|worth|contribut\w* how much|"
+            r"how much .*\b(contribut\w*|spen[dt]|give|gave|fund\w*|pa(y|id)|invest\w*))\b"
+        ),
+    ),
     ("percentage", re.compile(r"\b(percentage|per ?cent|what share|what proportion)\b|%")),
 )
 
@@ -50,10 +93,22 @@ PART_SPLIT = re.compile(
     r"over how|for how)\b)|[;?]\s+(?=\w)",
     re.IGNORECASE,
 )
-NAMED_THINGS = re.compile(r"\b(names|countries|nations|organi[sz]ations|agencies|authorities|partners|donors|funders|"
-                          r"cities|ports|districts|institutions|institutes|universities|companies|brands|"
-                          r"projects|programmes|programs|conventions|ministries|unions|people|persons)\b")
-COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+NAMED_THINGS = re.compile(
+    r"\b(names|countries|nations|organi[sz]ations|agencies|authorities|partners|donors|funders|"
+    r"cities|ports|districts|institutions|institutes|universities|companies|brands|"
+    r"projects|programmes|programs|conventions|ministries|unions|people|persons)\b"
+)
+COUNT_WORDS = {
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
 
 
 @dataclass(frozen=True)
@@ -84,8 +139,11 @@ def _part(text: str) -> QuestionPart:
     kind = answer_kind(text)
     need: Need | None = next((name for name, pattern in NEED_PATTERNS if pattern.search(lowered)), None)
     count = None
-    match = re.search(r"\b(which|what|name the|list the|names of the|names of)\s+(two|three|four|five|six|seven|"
-                      r"eight|nine|ten)\b", lowered)
+    match = re.search(
+        r"\b(which|what|name the|list the|names of the|names of)\s+(two|three|four|five|six|seven|"
+        r"eight|nine|ten)\b",
+        lowered,
+    )
     if match:
         count = COUNT_WORDS[match.group(2)]
     if need is None:
@@ -97,7 +155,11 @@ def _part(text: str) -> QuestionPart:
             need = "duration"
         elif kind == "frequency":
             need = "frequency"
-        elif kind == "entity" and re.search(r"\bwhere\b", lowered) and not re.search(r"\b(who|whom|which)\b", lowered):
+        elif (
+            kind == "entity"
+            and re.search(r"\bwhere\b", lowered)
+            and not re.search(r"\b(who|whom|which)\b", lowered)
+        ):
             need = "place"
         elif kind == "entity" and re.search(r"\b(who|whom|whose|which|where)\b", lowered):
             need = "name"
@@ -108,31 +170,55 @@ def _part(text: str) -> QuestionPart:
     return QuestionPart(text, kind, need, count)
 
 
-NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
-                    r"fifty|hundred|thousand|million|billion|half|third|quarter|dozen)\b", re.IGNORECASE)
+NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+    r"fifty|hundred|thousand|million|billion|half|third|quarter|dozen)\b",
+    re.IGNORECASE,
+)
 YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-MONTH = (r"(january|february|march|april|may|june|july|august|september|october|november|december|"
-         r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)")
+MONTH = (
+    r"(january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)"
+)
 DATE = re.compile(rf"\b(1[89]\d\d|20\d\d)\b|\b{MONTH}\b", re.IGNORECASE)
-DURATION = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|a|half|[a-z]+-and-a-half)"
-                      r"[\s-]+(years?|months?|weeks?|days?|hours?)\b|\b(1[89]\d\d|20\d\d)\b.*\b(1[89]\d\d|20\d\d)\b",
-                      re.IGNORECASE)
-FULL_DATE = re.compile(rf"\b\d{{1,2}}\s+{MONTH}\s+\d{{4}}\b|\b{MONTH}\s+\d{{1,2}},?\s+\d{{4}}\b", re.IGNORECASE)
-FREQUENCY = re.compile(r"\b(once|twice|thrice|\w+ times|every|each|daily|weekly|monthly|quarterly|annually|"
-                       r"yearly|per (year|month|week|day)|a (year|month|week|day))\b", re.IGNORECASE)
-PLACE = re.compile(r"(?:(?<=\bin )|(?<=\bat )|(?<=\bnear )|(?<=\bfrom ))(?:the )?[A-Z][a-z]+(?:[ -][A-Z][a-z]+)*")
+DURATION = re.compile(
+    r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|a|half|[a-z]+-and-a-half)"
+    r"[\s-]+(years?|months?|weeks?|days?|hours?)\b|\b(1[89]\d\d|20\d\d)\b.*\b(1[89]\d\d|20\d\d)\b",
+    re.IGNORECASE,
+)
+FULL_DATE = re.compile(
+    rf"\b\d{{1,2}}\s+{MONTH}\s+\d{{4}}\b|\b{MONTH}\s+\d{{1,2}},?\s+\d{{4}}\b", re.IGNORECASE
+)
+FREQUENCY = re.compile(
+    r"\b(once|twice|thrice|\w+ times|every|each|daily|weekly|monthly|quarterly|annually|"
+    r"yearly|per (year|month|week|day)|a (year|month|week|day))\b",
+    re.IGNORECASE,
+)
+PLACE = re.compile(
+    r"(?:(?<=\bin )|(?<=\bat )|(?<=\bnear )|(?<=\bfrom ))(?:the )?[A-Z][a-z]+(?:[ -][A-Z][a-z]+)*"
+)
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 PHONE = re.compile(r"(?<!\w)\+?\d[\d\s().-]{5,}\d")
 WEB = re.compile(r"https?://\S+|\bwww\.\S+|\b[\w-]+\.(org|com|gov|int|net|dk|bd)(/\S*)?\b", re.IGNORECASE)
-MONEY = re.compile(r"[€$£৳]\s?\d|\d[\d,.]*\s?(million|billion|thousand)?\s?(usd|eur|euros?|dollars?|dkk|kroner|"
-                   r"bdt|taka|tk)\b|\b(usd|eur|dkk|bdt|tk)\s?\d", re.IGNORECASE)
-PERCENT = re.compile(r"\d[\d.,]*\s?(%|per ?cent)|\b(a|one|two)[\s-](half|third|quarter|fifth|tenth)s?\b|\bhalf\b|"
-                     r"\b(one|two|three|[1-9]) in (two|three|four|five|ten|[1-9]\d?)\b", re.IGNORECASE)
-NAME = re.compile(r"\b[A-Z]{1,5}[.\-]?\d+\b|\b[A-Z][A-Za-z]*[A-Z][A-Za-z]*\b|\b[A-Z][a-z]+(?:\s+(?:of|for|the|de|van)?\s*[A-Z][a-z]+)+"
-                  r"|(?<=[a-z,;] )[A-Z][a-z]{2,}\b")
+MONEY = re.compile(
+    r"[€$£৳]\s?\d|\d[\d,.]*\s?(million|billion|thousand)?\s?(usd|eur|euros?|dollars?|dkk|kroner|"
+    r"bdt|taka|tk)\b|\b(usd|eur|dkk|bdt|tk)\s?\d",
+    re.IGNORECASE,
+)
+PERCENT = re.compile(
+    r"\d[\d.,]*\s?(%|per ?cent)|\b(a|one|two)[\s-](half|third|quarter|fifth|tenth)s?\b|\bhalf\b|"
+    r"\b(one|two|three|[1-9]) in (two|three|four|five|ten|[1-9]\d?)\b",
+    re.IGNORECASE,
+)
+NAME = re.compile(
+    r"\b[A-Z]{1,5}[.\-]?\d+\b|\b[A-Z][A-Za-z]*[A-Z][A-Za-z]*\b|\b[A-Z][a-z]+(?:\s+(?:of|for|the|de|van)?\s*[A-Z][a-z]+)+"
+    r"|(?<=[a-z,;] )[A-Z][a-z]{2,}\b"
+)
 
 
-def _new(pattern: re.Pattern[str], text: str, question: str, ignore: re.Pattern[str] | None = None) -> list[str]:
+def _new(
+    pattern: re.Pattern[str], text: str, question: str, ignore: re.Pattern[str] | None = None
+) -> list[str]:
     found = []
     for match in pattern.finditer(text):
         value = re.sub(r"^(The|A|An|This|These|Its|Their)\s+", "", match.group(0))
@@ -183,9 +269,19 @@ def satisfies(text: str, need: Need, question: str, count: int | None = None) ->
 
 
 NEED_PATTERN: dict[Need, re.Pattern[str]] = {
-    "email": EMAIL, "phone": PHONE, "web address": WEB, "amount of money": MONEY, "percentage": PERCENT,
-    "number": NUMBER, "date": DATE, "duration": DURATION, "frequency": FREQUENCY, "name": NAME, "list of names": NAME,
-    "list": re.compile(r"[^,;]+"), "place": PLACE,
+    "email": EMAIL,
+    "phone": PHONE,
+    "web address": WEB,
+    "amount of money": MONEY,
+    "percentage": PERCENT,
+    "number": NUMBER,
+    "date": DATE,
+    "duration": DURATION,
+    "frequency": FREQUENCY,
+    "name": NAME,
+    "list of names": NAME,
+    "list": re.compile(r"[^,;]+"),
+    "place": PLACE,
 }
 
 
@@ -231,17 +327,58 @@ def question_focus(question: str) -> str | None:
 
 
 CHAT_SPEAK = {
-    "whos": "who is", "who's": "who is", "whats": "what is", "wats": "what is", "wat": "what", "wot": "what",
-    "whn": "when", "wen": "when", "whr": "where", "wher": "where", "hw": "how", "u": "you", "ur": "your",
-    "pls": "please", "plz": "please", "ppl": "people", "abt": "about", "n": "and", "govt": "government",
-    "gov't": "government", "dept": "department", "depts": "departments", "org": "organisation",
-    "orgs": "organisations", "yr": "year", "yrs": "years", "info": "information", "approx": "approximately",
-    "1st": "first", "2nd": "second", "3rd": "third", "thru": "through", "w/": "with", "w/o": "without",
-    "b4": "before", "cuz": "because", "coz": "because", "bn": "billion", "mn": "million", "tho": "though",
-    "dont": "do not", "doesnt": "does not", "didnt": "did not", "isnt": "is not", "wasnt": "was not",
+    "whos": "who is",
+    "who's": "who is",
+    "whats": "what is",
+    "wats": "what is",
+    "wat": "what",
+    "wot": "what",
+    "whn": "when",
+    "wen": "when",
+    "whr": "where",
+    "wher": "where",
+    "hw": "how",
+    "u": "you",
+    "ur": "your",
+    "pls": "please",
+    "plz": "please",
+    "ppl": "people",
+    "abt": "about",
+    "n": "and",
+    "govt": "government",
+    "gov't": "government",
+    "dept": "department",
+    "depts": "departments",
+    "org": "organisation",
+    "orgs": "organisations",
+    "yr": "year",
+    "yrs": "years",
+    "info": "information",
+    "approx": "approximately",
+    "1st": "first",
+    "2nd": "second",
+    "3rd": "third",
+    "thru": "through",
+    "w/": "with",
+    "w/o": "without",
+    "b4": "before",
+    "cuz": "because",
+    "coz": "because",
+    "bn": "billion",
+    "mn": "million",
+    "tho": "though",
+    "dont": "do not",
+    "doesnt": "does not",
+    "didnt": "did not",
+    "isnt": "is not",
+    "wasnt": "was not",
 }
-_CHAT_WORD = re.compile(r"(?<![\w'’/])(" + "|".join(re.escape(k) for k in sorted(CHAT_SPEAK, key=len, reverse=True))
-                        + r")(?![\w'’/])", re.IGNORECASE)
+_CHAT_WORD = re.compile(
+    r"(?<![\w'’/])("
+    + "|".join(re.escape(k) for k in sorted(CHAT_SPEAK, key=len, reverse=True))
+    + r")(?![\w'’/])",
+    re.IGNORECASE,
+)
 
 
 def normalise_question(question: str) -> str:
@@ -270,10 +407,13 @@ def _number_near(text: str, noun: str, question: str, window: int = 4) -> bool:
     for term in list(wanted):
         wanted |= synonym_table().get(term, frozenset())
     tokens = [m.group(0) for m in re.finditer(r"[^\W_]+(?:[-'’][^\W_]+)*|\d[\d,.]*", text)]
-    noun_positions = [i for i, token in enumerate(tokens)
-                      if any(t in wanted for t in terms_of(token))]
+    noun_positions = [i for i, token in enumerate(tokens) if any(t in wanted for t in terms_of(token))]
     labels = {m.group(1) for m in re.finditer(r"\b[A-Z][a-z]+ (\d+)\b", text)}  # "Phase 2", "Level 2"
-    number_positions = [i for i, token in enumerate(tokens)
-                        if (token[0].isdigit() or NUMBER.fullmatch(token.lower())) and token not in labels
-                        and token.lower() not in question]
+    number_positions = [
+        i
+        for i, token in enumerate(tokens)
+        if (token[0].isdigit() or NUMBER.fullmatch(token.lower()))
+        and token not in labels
+        and token.lower() not in question
+    ]
     return any(abs(n - m) <= window for n in number_positions for m in noun_positions)

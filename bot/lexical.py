@@ -56,8 +56,14 @@ def terms_of(text: str) -> tuple[str, ...]:
 class LexicalIndex:
     """BM25 over passages' index text; rankings are lists of row numbers, best first."""
 
-    def __init__(self, bm25: object, vocabulary: dict[str, int], document_frequency: dict[str, int],
-                 surface_frequency: dict[str, int], size: int) -> None:
+    def __init__(
+        self,
+        bm25: object,
+        vocabulary: dict[str, int],
+        document_frequency: dict[str, int],
+        surface_frequency: dict[str, int],
+        size: int,
+    ) -> None:
         self._bm25 = bm25
         self._vocabulary = vocabulary
         self.document_frequency = document_frequency
@@ -87,7 +93,10 @@ class LexicalIndex:
 
     def save(self, folder: Path) -> None:
         self._bm25.save(str(folder), show_progress=False)  # type: ignore[attr-defined]
-        statistics = {"document_frequency": self.document_frequency, "surface_frequency": self._surface_frequency}
+        statistics = {
+            "document_frequency": self.document_frequency,
+            "surface_frequency": self._surface_frequency,
+        }
         (folder / "term_statistics.json").write_text(json.dumps(statistics), encoding="utf-8")
 
     @classmethod
@@ -96,8 +105,13 @@ class LexicalIndex:
 
         bm25 = bm25s.BM25.load(str(folder), show_progress=False)
         statistics = json.loads((folder / "term_statistics.json").read_text(encoding="utf-8"))
-        return cls(bm25, dict(bm25.vocab_dict), statistics["document_frequency"],
-                   statistics["surface_frequency"], size)
+        return cls(
+            bm25,
+            dict(bm25.vocab_dict),
+            statistics["document_frequency"],
+            statistics["surface_frequency"],
+            size,
+        )
 
     def idf(self, term: str) -> float:
         frequency = self.document_frequency.get(term, 0)
@@ -147,7 +161,9 @@ class LexicalIndex:
         scores = self._bm25.get_scores(known)  # type: ignore[attr-defined]
         limit = min(limit, self.size)
         top = np.argpartition(-scores, limit - 1)[:limit] if limit < self.size else np.arange(self.size)
-        ordered = sorted(((int(row), float(scores[row])) for row in top if scores[row] > 0), key=lambda x: -x[1])
+        ordered = sorted(
+            ((int(row), float(scores[row])) for row in top if scores[row] > 0), key=lambda x: -x[1]
+        )
         return ordered
 
 

@@ -59,8 +59,12 @@ class HybridRetriever:
             return whole
         subject = parts[0].text
         part_retrievals = tuple(
-            self._retrieve_one(part.text if len(content_terms(part.text)) >= 3 or part.text == subject
-                               else f"{part.text} ({subject})", top_k)
+            self._retrieve_one(
+                part.text
+                if len(content_terms(part.text)) >= 3 or part.text == subject
+                else f"{part.text} ({subject})",
+                top_k,
+            )
             for part in parts
         )
         return replace(whole, parts=part_retrievals)
@@ -71,7 +75,9 @@ class HybridRetriever:
         query_vector = self._embedder.embed_query(expanded)
         terms = tuple(index.lexical.query_terms(expanded))
         question_terms = tuple(dict.fromkeys(index.lexical.query_terms(question)))
-        alternatives = term_alternatives(question_terms, index.manifest.acronyms, content_terms, synonym_table())
+        alternatives = term_alternatives(
+            question_terms, index.manifest.acronyms, content_terms, synonym_table()
+        )
         count = len(index.passages)
         if count == 0:
             return Retrieval(question, expanded, query_vector, terms, (), question_terms, alternatives)
@@ -91,6 +97,13 @@ class HybridRetriever:
         for passage_id, score in fused[: top_k or self._settings.top_k]:
             row = index.row_of[passage_id]
             similarity = float(index.passage_vectors[row] @ query_vector)
-            hits.append(Hit(index.passages[row], score, dense_rank.get(passage_id), lexical_rank.get(passage_id),
-                            similarity))
+            hits.append(
+                Hit(
+                    index.passages[row],
+                    score,
+                    dense_rank.get(passage_id),
+                    lexical_rank.get(passage_id),
+                    similarity,
+                )
+            )
         return Retrieval(question, expanded, query_vector, terms, tuple(hits), question_terms, alternatives)
