@@ -101,25 +101,29 @@ class BodyLimit:
             return
         received = 0
         too_big = False
+        replaced = False
 
         async def counting_receive() -> Message:
             nonlocal received, too_big
+            if too_big:
+                return {"type": "http.request", "body": b"", "more_body": False}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
+                if received > self.limit:  # stop reading; the response becomes a 413 below
                     too_big = True
-                    raise ApiError(
-                        413, f"the request is larger than {self.limit} bytes; send a shorter question"
-                    )
+                    return {"type": "http.request", "body": b"", "more_body": False}
             return message
 
-        try:
-            await self.app(scope, counting_receive, send)
-        except ApiError as error:
+        async def replacing_send(message: Message) -> None:
+            nonlocal replaced
             if not too_big:
-                raise
-            await _send_json(send, error.status, error.detail)
+                await send(message)
+            elif not replaced:
+                replaced = True
+                await _send_json(send, 413, f"the request is larger than {self.limit} bytes; send a shorter question")
+
+        await self.app(scope, counting_receive, replacing_send)
 
 
 async def _send_json(send: Send, status: int, detail: str) -> None:

@@ -85,6 +85,8 @@ class Desk:
         conversation_id = (
             check_conversation_id(conversation_id) if conversation_id else self.conversations.new_id()
         )
+        if isinstance(question, str):  # lone surrogates (from JSON "\ud800") cannot be stored or sent back
+            question = question.encode("utf-8", "replace").decode("utf-8")
         resolved = question
         if isinstance(question, str):
             resolved = resolve_follow_up(question, self.conversations.turns(conversation_id))
