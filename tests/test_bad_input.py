@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,7 +32,7 @@ QUESTIONS: list[tuple[str, Any, set[int], str]] = [
     ("over the question limit", "why " * 600, OK, "the limit is 2"),
     ("one very long word", "a" * 1999, OK, ""),
     ("control characters", f"\x01\x02\x1b[31m{Q}\x07", OK, ""),
-    ("NUL", f"Who\x00 implements the OSH partnership?", OK, ""),
+    ("NUL", "Who\x00 implements the OSH partnership?", OK, ""),
     ("lone surrogate", "Who implements \ud800 the OSH partnership?", OK, ""),
     ("right-to-left Arabic", "من ينفذ شراكة السلامة والصحة المهنية؟", OK, ""),
     ("right-to-left override", f"\u202e{Q}\u202c", OK, ""),
