@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 import tomllib
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -59,15 +60,20 @@ def read_metadata(corpus_dir: Path) -> dict[str, dict[str, str]]:
     return metadata
 
 
-def discover(corpus_dir: Path) -> tuple[list[SourceFile], list[Skipped]]:
-    """Every document file under `corpus_dir`, hashed, with the files that are skipped and why."""
+def discover(corpus_dir: Path, indexed: Collection[str] = ()) -> tuple[list[SourceFile], list[Skipped]]:
+    """Every document file under `corpus_dir`, hashed, with the files that are skipped and why.
+
+    Of identical files the first is kept: a file already `indexed` before others, then by name, so adding
+    a copy never replaces the file the index holds.
+    """
     if not corpus_dir.is_dir():
         raise ConfigError(f"corpus folder {corpus_dir} does not exist; create it or pass --corpus DIR")
     metadata = read_metadata(corpus_dir)
     found: list[SourceFile] = []
     skipped: list[Skipped] = []
     seen_hashes: dict[str, str] = {}
-    for path in sorted(corpus_dir.rglob("*")):
+    paths = sorted(corpus_dir.rglob("*"), key=lambda p: (p.relative_to(corpus_dir).as_posix() not in indexed, p))
+    for path in paths:
         relative = path.relative_to(corpus_dir).as_posix()
         if not path.is_file() or relative == METADATA_FILE or relative.endswith("README.md") and "/" not in relative:
             continue
@@ -93,7 +99,7 @@ def discover(corpus_dir: Path) -> tuple[list[SourceFile], list[Skipped]]:
         override_items = tuple(sorted(overrides.items()))
         content_hash = hashlib.sha256(data + json.dumps(override_items).encode()).hexdigest()
         found.append(SourceFile(relative, path, content_hash, override_items))
-    return found, skipped
+    return sorted(found, key=lambda source: source.doc_id), sorted(skipped, key=lambda item: item.doc_id)
 
 
 def load_document(source: SourceFile) -> Document:

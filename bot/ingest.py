@@ -1,15 +1,22 @@
-"""Build or update the index from a corpus folder: embed only what changed, switch over atomically."""
+"""Build or update the index from a corpus folder: embed only what changed, switch over atomically.
+
+An ingest holds a lock on the index folder, removes what an interrupted ingest left behind, reads the
+new and changed files, reuses the vectors of unchanged ones, writes a complete new build beside the
+live one and only then switches `CURRENT` to it. Killed at any moment, it leaves the live build as it
+was; the next ingest cleans up and does the work again.
+"""
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import logging
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +40,8 @@ from bot.store import (
 from bot.types import Passage
 
 log = logging.getLogger(__name__)
+EMBED_BATCH = 256  # texts per call to the embedder, so the progress bar moves
+NAMES_SHOWN = 10  # file names listed per line of the summary
 
 
 @dataclass(frozen=True)
@@ -46,24 +55,34 @@ class IngestReport:
     embedded: int
     seconds: float
     build: str | None
+    cleaned: tuple[str, ...] = field(default=())  # builds an interrupted ingest left, removed
 
     @property
     def up_to_date(self) -> bool:
         return not (self.added or self.updated or self.removed) and self.build is None
 
     def summary(self) -> str:
+        """What the ingest did, for a person: counts, the files added, updated and removed, and why files were
+        skipped."""
         lines = [
             f"{'index already up to date' if self.up_to_date else 'index built: ' + str(self.build)} "
             f"({self.passages} passages, {self.embedded} texts embedded, {self.seconds:.1f} s)",
             f"  added {len(self.added)}, updated {len(self.updated)}, removed {len(self.removed)}, "
             f"unchanged {len(self.unchanged)}, skipped {len(self.skipped)}",
         ]
+        for label, names in (("added", self.added), ("updated", self.updated), ("removed", self.removed)):
+            if names:
+                more = f" and {len(names) - NAMES_SHOWN} more" if len(names) > NAMES_SHOWN else ""
+                lines.append(f"  {label}: {', '.join(names[:NAMES_SHOWN])}{more}")
         lines += [f"  skipped {item.doc_id}: {item.reason}" for item in self.skipped]
+        if self.cleaned:
+            lines.append(f"  cleaned up {len(self.cleaned)} unfinished build(s) of an interrupted ingest")
         return "\n".join(lines)
 
 
 @contextmanager
 def ingest_lock(root: Path) -> Iterator[None]:
+    """One ingest at a time per index folder (the kernel releases the lock when a process dies)."""
     root.mkdir(parents=True, exist_ok=True)
     with (root / ".ingest.lock").open("a+") as handle:
         try:
@@ -84,9 +103,36 @@ def index_is_current(corpus_dir: Path, index_root: Path, model_id: str, chunking
     manifest = read_manifest(build)
     if manifest.model_id != model_id or manifest.chunking != chunking_fingerprint(chunking):
         return False
-    sources, _ = discover(corpus_dir)
+    sources, _ = discover(corpus_dir, indexed=manifest.documents)
     known = {doc: entry.content_hash for doc, entry in manifest.documents.items()} | manifest.failed
     return {s.doc_id: s.content_hash for s in sources} == known
+
+
+@dataclass
+class _Plan:
+    """Which files an ingest reads again and which it keeps from the live build."""
+
+    unchanged: list[SourceFile]
+    known_failures: list[SourceFile]  # unreadable last time and not changed since: not read again
+    to_read: list[SourceFile]
+    removed: list[str]
+
+
+def _plan(sources: list[SourceFile], previous: Manifest | None, reusable: bool) -> _Plan:
+    """Unless the live build is `reusable` (same model and chunking, no --rebuild), every file is read again."""
+    old_hashes = {d: e.content_hash for d, e in previous.documents.items()} if previous else {}
+    old_failed = previous.failed if previous else {}
+    removed = sorted((set(old_hashes) | set(old_failed)) - {s.doc_id for s in sources})
+    if not reusable:
+        return _Plan([], [], list(sources), removed)
+    unchanged = [s for s in sources if old_hashes.get(s.doc_id) == s.content_hash]
+    failures = [s for s in sources if old_failed.get(s.doc_id) == s.content_hash]
+    to_read = [s for s in sources if s not in unchanged and s not in failures]
+    # A duplicate is read again when the file it duplicated changes or goes.
+    changed = set(removed) | {s.doc_id for s in to_read}
+    duplicates = previous.duplicates if previous else {}
+    retried = [s for s in failures if duplicates.get(s.doc_id) in changed]
+    return _Plan(unchanged, [s for s in failures if s not in retried], to_read + retried, removed)
 
 
 def ingest(
@@ -96,49 +142,52 @@ def ingest(
     chunking: ChunkingSettings,
     chroma: ChromaConnector,
     rebuild: bool = False,
+    progress: bool | None = None,
 ) -> IngestReport:
-    """Bring the index in `index_root` up to date with `corpus_dir`; see IngestReport for what happened."""
+    """Bring the index in `index_root` up to date with `corpus_dir`; see IngestReport for what happened.
+
+    `progress` shows bars for reading and embedding; by default only when stderr is a terminal.
+    """
     started = time.perf_counter()
+    show_progress = sys.stderr.isatty() if progress is None else progress
     with ingest_lock(index_root):
         folder = IndexFolder(index_root)
-        sources, skipped = discover(corpus_dir)
-        fingerprint = chunking_fingerprint(chunking)
+        cleaned = tuple(folder.remove_leftovers())
+        if cleaned:
+            log.info("removed %d unfinished build(s) left by an interrupted ingest", len(cleaned))
         previous_build = folder.current_build()
         previous = read_manifest(previous_build) if previous_build else None
+        sources, skipped = discover(corpus_dir, indexed=previous.documents if previous else ())
+        fingerprint = chunking_fingerprint(chunking)
         reusable = (previous is not None and not rebuild and previous.model_id == embedder.model_id
                     and previous.chunking == fingerprint)
-        old_hashes = ({d: e.content_hash for d, e in previous.documents.items()} if previous and reusable else {})
-        old_failed = previous.failed if previous and reusable else {}
-        current_ids = {s.doc_id for s in sources}
+        plan = _plan(sources, previous, reusable)
+        known_skips = [Skipped(s.doc_id, previous.skipped.get(s.doc_id, "unreadable"))
+                       for s in plan.known_failures if previous]
+        if previous is not None and reusable and not plan.to_read and not plan.removed:
+            return IngestReport((), (), (), tuple(s.doc_id for s in plan.unchanged), tuple(skipped + known_skips),
+                                previous.passage_count, 0, time.perf_counter() - started, None, cleaned)
 
-        unchanged = [s for s in sources if old_hashes.get(s.doc_id) == s.content_hash]
-        known_failures = [s for s in sources if old_failed.get(s.doc_id) == s.content_hash]
-        to_read = [s for s in sources if s not in unchanged and s not in known_failures]
-        removed = sorted((set(old_hashes) | set(old_failed)) - current_ids)
-        if previous_build and reusable and not to_read and not removed:
-            skipped += [Skipped(s.doc_id, previous.skipped.get(s.doc_id, "unreadable")) for s in known_failures]
-            return IngestReport((), (), (), tuple(s.doc_id for s in unchanged), tuple(skipped),
-                                previous.passage_count if previous else 0, 0, time.perf_counter() - started, None)
-
-        new_passages, failed = _read_and_chunk(to_read, chunking)
-        skipped += [Skipped(doc_id, reason) for doc_id, (reason, _) in failed.items()]
-        skipped += [Skipped(s.doc_id, previous.skipped.get(s.doc_id, "unreadable"))
-                    for s in known_failures if previous]
         kept: dict[str, list[Passage]] = {}
         old_vectors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        if previous_build and reusable and unchanged:
-            kept, old_vectors = _reusable(previous_build, {s.doc_id for s in unchanged})
+        if previous_build and reusable and plan.unchanged:
+            kept, old_vectors = _reusable(previous_build, {s.doc_id for s in plan.unchanged})
+        kept_texts = {previous.documents[d].text_hash: d for d in kept if previous}
+        read = _read_and_chunk(plan.to_read, chunking, kept_texts, show_progress)
+        skipped += [Skipped(doc_id, reason) for doc_id, (reason, _) in read.failed.items()] + known_skips
 
-        by_document = kept | new_passages
+        by_document = kept | read.passages
         ordered = [p for doc_id in sorted(by_document) for p in by_document[doc_id]]
-        passage_vectors, sentence_vectors, embedded = _vectors(ordered, old_vectors, embedder)
+        passage_vectors, sentence_vectors, embedded = _vectors(ordered, old_vectors, embedder, show_progress)
 
         build = folder.new_build()
+        content_hashes = {s.doc_id: s.content_hash for s in sources}
+        text_hashes = read.text_hashes | {d: previous.documents[d].text_hash for d in kept if previous}
         manifest = Manifest(
             model_id=embedder.model_id,
             chunking=fingerprint,
-            documents={doc_id: DocumentEntry(next(s.content_hash for s in sources if s.doc_id == doc_id),
-                                             passages[0].meta.title if passages else doc_id, len(passages))
+            documents={doc_id: DocumentEntry(content_hashes[doc_id], passages[0].meta.title, len(passages),
+                                             text_hashes.get(doc_id, ""))
                        for doc_id, passages in by_document.items()},
             passage_count=len(ordered),
             acronyms=learn_acronyms(p.text for p in ordered),
@@ -146,8 +195,10 @@ def ingest(
             build=build.name,
             collection=f"passages-{build.name}",
             skipped={item.doc_id: item.reason for item in skipped},
-            failed={doc_id: content_hash for doc_id, (_, content_hash) in failed.items()}
-            | {s.doc_id: s.content_hash for s in known_failures},
+            failed={doc_id: content_hash for doc_id, (_, content_hash) in read.failed.items()}
+            | {s.doc_id: s.content_hash for s in plan.known_failures},
+            duplicates=read.duplicates | {s.doc_id: previous.duplicates[s.doc_id] for s in plan.known_failures
+                                          if previous and s.doc_id in previous.duplicates},
         )
         write_build(build, BuildContents(ordered, passage_vectors, sentence_vectors), manifest, chroma)
         if os.environ.get("BOT_TEST_CRASH_BEFORE_SWITCH"):  # lets the crash-safety test stop at the worst moment
@@ -156,40 +207,58 @@ def ingest(
         if previous is not None:
             chroma.drop_collection(build, previous.collection)
         folder.prune()
-        new_ids = set(new_passages)
+        old_hashes = {d: e.content_hash for d, e in previous.documents.items()} if previous else {}
         return IngestReport(
-            added=tuple(sorted(new_ids - set(old_hashes))),
-            updated=tuple(sorted(new_ids & set(old_hashes))),
-            removed=tuple(removed),
-            unchanged=tuple(sorted(kept)),
+            added=tuple(sorted(d for d in read.passages if d not in old_hashes)),
+            updated=tuple(sorted(d for d in read.passages if d in old_hashes and old_hashes[d] != content_hashes[d])),
+            removed=tuple(plan.removed),
+            unchanged=tuple(sorted(d for d in by_document if old_hashes.get(d) == content_hashes[d])),
             skipped=tuple(skipped),
             passages=len(ordered),
             embedded=embedded,
             seconds=time.perf_counter() - started,
             build=build.name,
+            cleaned=cleaned,
         )
 
 
-def _read_and_chunk(
-    sources: list[SourceFile], chunking: ChunkingSettings
-) -> tuple[dict[str, list[Passage]], dict[str, tuple[str, str]]]:
+@dataclass
+class _Read:
+    passages: dict[str, list[Passage]] = field(default_factory=dict)
+    failed: dict[str, tuple[str, str]] = field(default_factory=dict)  # file → (why, content hash)
+    text_hashes: dict[str, str] = field(default_factory=dict)
+    duplicates: dict[str, str] = field(default_factory=dict)
+
+
+def _read_and_chunk(sources: Sequence[SourceFile], chunking: ChunkingSettings, known_texts: dict[str, str],
+                    show_progress: bool) -> _Read:
+    """Passages of each readable file; the others with the reason. A file whose text another file already
+    has (the same report saved twice, in another encoding or format) is skipped as a duplicate."""
     from tqdm import tqdm
 
-    passages: dict[str, list[Passage]] = {}
-    failed: dict[str, tuple[str, str]] = {}
-    for source in tqdm(sources, desc="reading", unit="file", disable=None if sys.stderr.isatty() else True):
+    read = _Read()
+    texts = dict(known_texts)
+    for source in tqdm(sources, desc="reading", unit="file", disable=not show_progress or not sources):
         try:
             document = load_document(source)
         except DocumentError as error:
             log.warning("skipped %s: %s", source.doc_id, error)
-            failed[source.doc_id] = (str(error), source.content_hash)
+            read.failed[source.doc_id] = (str(error), source.content_hash)
+            continue
+        text_hash = hashlib.sha256(" ".join(document.text.split()).encode()).hexdigest()
+        if text_hash in texts:
+            original = texts[text_hash]
+            read.failed[source.doc_id] = (f"duplicate of {original} (the same text)", source.content_hash)
+            read.duplicates[source.doc_id] = original
             continue
         chunks = chunk_document(document, chunking)
-        if chunks:
-            passages[source.doc_id] = chunks
-        else:
-            failed[source.doc_id] = ("no passages found in it", source.content_hash)
-    return passages, failed
+        if not chunks:
+            read.failed[source.doc_id] = ("no passages found in it", source.content_hash)
+            continue
+        texts[text_hash] = source.doc_id
+        read.passages[source.doc_id] = chunks
+        read.text_hashes[source.doc_id] = text_hash
+    return read
 
 
 def _reusable(
@@ -210,8 +279,22 @@ def _reusable(
     return kept, vectors
 
 
+def _embed(texts: list[str], embedder: Embedder, show_progress: bool) -> np.ndarray:
+    """Embed in batches, with a progress bar of texts when asked for."""
+    from tqdm import tqdm
+
+    parts = []
+    with tqdm(total=len(texts), desc="embedding", unit="text", disable=not show_progress or not texts) as bar:
+        for first in range(0, len(texts), EMBED_BATCH):
+            batch = texts[first : first + EMBED_BATCH]
+            parts.append(embedder.embed_passages(batch, show_progress=False))
+            bar.update(len(batch))
+    return np.vstack(parts).astype(np.float32) if parts else np.zeros((0, embedder.dimension), np.float32)
+
+
 def _vectors(
-    passages: list[Passage], reused: dict[str, tuple[np.ndarray, np.ndarray]], embedder: Embedder
+    passages: list[Passage], reused: dict[str, tuple[np.ndarray, np.ndarray]], embedder: Embedder,
+    show_progress: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Passage and sentence vectors in order, embedding only what `reused` does not hold."""
     to_embed: list[str] = []
@@ -219,7 +302,7 @@ def _vectors(
         if passage.passage_id not in reused:
             to_embed.append(passage.index_text)
             to_embed.extend(passage.sentence_text(span) for span in passage.sentences)
-    fresh = embedder.embed_passages(to_embed, show_progress=sys.stderr.isatty() and len(to_embed) > 256)
+    fresh = _embed(to_embed, embedder, show_progress)
     passage_rows: list[np.ndarray] = []
     sentence_rows: list[np.ndarray] = []
     cursor = 0

@@ -35,6 +35,7 @@ class DocumentEntry:
     content_hash: str
     title: str
     passages: int
+    text_hash: str = ""  # of the cleaned text: the same text in another file is a duplicate
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Manifest:
     collection: str
     skipped: dict[str, str] = field(default_factory=dict)  # file → why it was not indexed
     failed: dict[str, str] = field(default_factory=dict)  # unreadable file → its content hash, not retried
+    duplicates: dict[str, str] = field(default_factory=dict)  # file → the indexed file with the same text
     format_version: int = FORMAT_VERSION
 
     def to_json(self) -> str:
@@ -123,6 +125,27 @@ class IndexFolder:
         for stray in self.root.glob(f".{CURRENT_FILE}.*"):
             stray.unlink(missing_ok=True)
         return removed
+
+    def remove_leftovers(self) -> list[str]:
+        """Remove what an interrupted ingest left: builds never finished, or finished but never switched to.
+
+        Call it only while holding the ingest lock: then no other ingest is writing a build.
+        """
+        current = self.current_build()
+        current_time = read_manifest(current).built_at if current else None
+        removed = []
+        for build in sorted(p for p in self.root.glob("build-*") if p.is_dir() and p != current):
+            try:
+                built_at: float | None = read_manifest(build).built_at
+            except (OSError, ValueError, TypeError, KeyError):  # no manifest, or a damaged one: unfinished
+                built_at = None
+            if built_at is None or current_time is None or built_at > current_time:
+                shutil.rmtree(build, ignore_errors=True)
+                removed.append(build.name)
+        for stray in self.root.glob(f".{CURRENT_FILE}.*"):
+            stray.unlink(missing_ok=True)
+        return removed
+
 
 
 def _fsync_directory(path: Path) -> None:
