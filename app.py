@@ -135,16 +135,16 @@ with gr.Blocks(title="OSH documents assistant") as demo:
         respond,
         inputs=[question_box, chatbot, chat_state],
         outputs=[chatbot, sources, status, question_box, chat_state],
-        api_name="ask",
+        api_visibility="private",  # programs use /api/ask; this one is the page's own
     )
-    chatbot.like(record_like, inputs=[chat_state], outputs=[feedback_note], api_name=False)
+    chatbot.like(record_like, inputs=[chat_state], outputs=[feedback_note], api_visibility="private")
     comment_button.click(
         record_comment,
         inputs=[chat_state, verdict_choice, comment_box],
         outputs=[feedback_note, comment_box],
-        api_name=False,
+        api_visibility="private",
     )
-    new_button.click(new_conversation, outputs=[chatbot, sources, status, chat_state], api_name=False)
+    new_button.click(new_conversation, outputs=[chatbot, sources, status, chat_state], api_visibility="private")
 
 
 def create_app(settings: Settings) -> FastAPI:

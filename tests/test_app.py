@@ -25,9 +25,7 @@ TOKEN = "test-token-0123456789abcdef"
 
 @pytest.fixture()
 def client(seed_answerer: QuestionAnswerer, tmp_path: Path):  # type: ignore[no-untyped-def]
-    settings = settings_for(
-        SEED_CORPUS, seed_answerer.settings.index_dir, records_path=records_path(tmp_path)
-    )
+    settings = settings_for(SEED_CORPUS, seed_answerer.settings.index_dir, records_path=records_path(tmp_path))
     with app_client(settings, seed_answerer) as test_client:
         yield test_client
 
@@ -62,9 +60,7 @@ def test_ask_returns_the_cli_fields_and_a_conversation(client: TestClient) -> No
 
 
 def test_speakable_form_is_plain_words_with_the_source(client: TestClient) -> None:
-    body = client.post(
-        "/api/ask", json={"question": "Who implements the OSH partnership?", "form": "speakable"}
-    ).json()
+    body = client.post("/api/ask", json={"question": "Who implements the OSH partnership?", "form": "speakable"}).json()
     spoken = body["answer"]
     assert "Department of Inspection for Factories and Establishments" in spoken
     assert spoken.endswith("This is from Sector cooperation, by the Embassy of Denmark in Dhaka.")
@@ -90,9 +86,7 @@ def test_follow_up_in_the_same_conversation(client: TestClient) -> None:
     follow = client.post(
         "/api/ask", json={"question": "and when did it end?", "conversation_id": first["conversation_id"]}
     ).json()
-    assert (
-        follow["resolved_question"] == "when did the Improving Fire and General Building Safety project end?"
-    )
+    assert follow["resolved_question"] == "when did the Improving Fire and General Building Safety project end?"
     assert "31 December 2016" in follow["answer"]
     alone = client.post("/api/ask", json={"question": "and when did it end?"}).json()
     assert alone["resolved_question"] == "and when did it end?"
@@ -106,10 +100,7 @@ def test_feedback_is_recorded_and_exported(client: TestClient, tmp_path: Path) -
     )
     assert response.status_code == 200 and response.json()["recorded"] is True
     assert client.post("/api/feedback", json={"answer_id": "missing", "verdict": "wrong"}).status_code == 404
-    assert (
-        client.post("/api/feedback", json={"answer_id": answer["answer_id"], "verdict": "meh"}).status_code
-        == 422
-    )
+    assert client.post("/api/feedback", json={"answer_id": answer["answer_id"], "verdict": "meh"}).status_code == 422
     long_comment = {"answer_id": answer["answer_id"], "verdict": "wrong", "comment": "x" * 3000}
     assert "limit is 2,000" in client.post("/api/feedback", json=long_comment).json()["detail"]
     target = tmp_path / "out.jsonl"
@@ -140,9 +131,7 @@ def test_chat_page_and_openapi_are_served(client: TestClient) -> None:
 
 
 def test_chat_turn_shows_answer_sources_and_takes_feedback(client: TestClient) -> None:
-    history, sources, status, cleared, state = app_module.respond(
-        "Who implements the OSH partnership?", [], {}
-    )
+    history, sources, status, cleared, state = app_module.respond("Who implements the OSH partnership?", [], {})
     assert cleared == "" and history[0]["role"] == "user"
     assert "implementing partners" in history[1]["content"] and "\\[1\\]" in history[1]["content"]
     assert "<mark>" in sources and "Sector cooperation" in sources and "Embassy of Denmark" in sources
@@ -161,9 +150,7 @@ def test_chat_turn_shows_answer_sources_and_takes_feedback(client: TestClient) -
 
 
 def test_chat_shows_the_not_in_the_documents_state(client: TestClient) -> None:
-    history, sources, status, _, _ = app_module.respond(
-        "What is the budget of the Labour Act help line?", [], {}
-    )
+    history, sources, status, _, _ = app_module.respond("What is the budget of the Labour Act help line?", [], {})
     assert "Not in the documents" in history[1]["content"] and "Not in the documents" in status
     assert "Closest passages" in sources
 
@@ -220,9 +207,7 @@ def test_access_token_guards_the_api_and_the_chat(tmp_path: Path) -> None:
         assert client.post("/api/ask", json={"question": "q?"}, headers=right).status_code == 200
         assert client.get("/api/health", headers=right).status_code == 200
         config = client.get("/config")
-        assert (
-            config.status_code == 401 or "login" in config.text.lower() or config.json().get("auth_required")
-        )
+        assert config.status_code == 401 or "login" in config.text.lower() or config.json().get("auth_required")
         assert client.post("/login", data={"username": "x", "password": "wrong"}).status_code >= 400
         assert client.post("/login", data={"username": "staff", "password": TOKEN}).status_code == 200
 
@@ -256,3 +241,30 @@ def test_app_refuses_to_start_exposed_without_a_token(tmp_path: Path) -> None:
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "localhost", "[::1]"])
 def test_loopback_addresses(host: str) -> None:
     assert is_loopback(host)
+
+
+def test_limits_come_from_settings(tmp_path: Path) -> None:
+    from bot.settings import load_settings
+
+    settings = load_settings(
+        environ={
+            "BOT_LIMITS__MAX_REQUEST_BYTES": "2048",
+            "BOT_LIMITS__REQUEST_TIMEOUT_SECONDS": "5",
+            "BOT_LIMITS__MAX_COMMENT_CHARS": "20",
+            "BOT_CONVERSATION__MAX_TURNS": "3",
+            "BOT_CONVERSATION__MAX_CONVERSATIONS": "2",
+            "BOT_CONVERSATION__IDLE_SECONDS": "60",
+            "BOT_RECORDS_PATH": str(records_path(tmp_path)),
+        }
+    )
+    assert settings.limits.max_request_bytes == 2048 and settings.conversation.max_conversations == 2
+    with app_client(settings, SlowAsker(0)) as client:
+        too_big = client.post("/api/ask", json={"question": "x" * 3000})
+        assert too_big.status_code == 413 and "2048 bytes" in too_big.json()["detail"]
+        ids = [client.post("/api/ask", json={"question": f"question {n}?"}).json()["conversation_id"] for n in range(3)]
+        assert len(app_module.desk.get().conversations) == 2 and not app_module.desk.get().conversations.turns(ids[0])
+        answer_id = client.post("/api/ask", json={"question": "q?"}).json()["answer_id"]
+        long_comment = client.post(
+            "/api/feedback", json={"answer_id": answer_id, "verdict": "wrong", "comment": "x" * 21}
+        )
+        assert long_comment.status_code == 422 and "limit is 20" in long_comment.json()["detail"]
