@@ -172,7 +172,7 @@ def _passages_from(document: Document, segments: list[tuple[int, int]], section:
     """One passage for the blocks, or several cut at sentence ends when they are longer than max_words."""
     text = document.text
     start, end = segments[0][0], segments[-1][1]
-    sentences = [span for seg_start, seg_end in segments for span in split_sentences(text[seg_start:seg_end], seg_start)]
+    sentences = [span for first, last in segments for span in split_sentences(text[first:last], first)]
     if header is not None:
         sentences = [header] + [s for s in sentences if s.start >= header.end]
     pieces: list[list[Span]] = [[]]

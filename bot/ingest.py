@@ -274,7 +274,8 @@ def _reusable(
         count = len(passage.sentences)
         if passage.doc_id in doc_ids:
             kept.setdefault(passage.doc_id, []).append(passage)
-            vectors[passage.passage_id] = (passage_vectors[row], sentence_vectors[first_sentence : first_sentence + count])
+            sentences = sentence_vectors[first_sentence : first_sentence + count]
+            vectors[passage.passage_id] = (passage_vectors[row], sentences)
         first_sentence += count
     return kept, vectors
 
@@ -315,8 +316,7 @@ def _vectors(
             cursor += 1 + count
         passage_rows.append(vector)
         sentence_rows.append(sentences)
-    dimension = embedder.dimension
-    passage_matrix = np.vstack(passage_rows).astype(np.float32) if passage_rows else np.zeros((0, dimension), np.float32)
-    sentence_matrix = (np.vstack(sentence_rows).astype(np.float32) if sentence_rows
-                       else np.zeros((0, dimension), np.float32))
+    empty = np.zeros((0, embedder.dimension), np.float32)
+    passage_matrix = np.vstack(passage_rows).astype(np.float32) if passage_rows else empty
+    sentence_matrix = np.vstack(sentence_rows).astype(np.float32) if sentence_rows else empty
     return passage_matrix, sentence_matrix, len(to_embed)

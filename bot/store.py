@@ -93,7 +93,7 @@ class IndexFolder:
             return None
         name = pointer.read_text(encoding="utf-8").strip()
         build = self.root / name
-        return build if name and _manifest_readable(build) else None
+        return build if name and (build / MANIFEST_FILE).is_file() else None
 
     def new_build(self) -> Path:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -120,7 +120,7 @@ class IndexFolder:
         removed = []
         for build in builds:
             if build not in keepers:
-                shutil.rmtree(build, ignore_errors=True)
+                _remove_build(build)
                 removed.append(build.name)
         for stray in self.root.glob(f".{CURRENT_FILE}.*"):
             stray.unlink(missing_ok=True)
@@ -140,20 +140,18 @@ class IndexFolder:
             except (OSError, ValueError, TypeError, KeyError):  # no manifest, or a damaged one: unfinished
                 built_at = None
             if built_at is None or current_time is None or built_at > current_time:
-                shutil.rmtree(build, ignore_errors=True)
+                _remove_build(build)
                 removed.append(build.name)
         for stray in self.root.glob(f".{CURRENT_FILE}.*"):
             stray.unlink(missing_ok=True)
         return removed
 
 
-def _manifest_readable(build: Path) -> bool:
-    """Whether the build has a manifest that parses: a damaged one counts as no build, so ingest rebuilds it."""
-    try:
-        read_manifest(build)
-    except (OSError, ValueError, TypeError, KeyError):
-        return False
-    return True
+
+def _remove_build(build: Path) -> None:
+    """Manifest first: a removal cut short leaves an unfinished build, which the next ingest removes."""
+    (build / MANIFEST_FILE).unlink(missing_ok=True)
+    shutil.rmtree(build, ignore_errors=True)
 
 
 def _fsync_directory(path: Path) -> None:
