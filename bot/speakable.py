@@ -57,9 +57,7 @@ def pick_contact(contacts: Sequence[Contact], near: Sequence[Citation]) -> Conta
     return None
 
 
-def speakable(
-    answer: Answer, acronyms: Mapping[str, str] | None = None, contact: Contact | None = None
-) -> str:
+def speakable(answer: Answer, acronyms: Mapping[str, str] | None = None, contact: Contact | None = None) -> str:
     """The answer as two or three short sentences of plain words."""
     acronyms = acronyms or {}
     if answer.abstained:
@@ -87,20 +85,14 @@ def speakable(
     return " ".join(sentences)
 
 
-def _source_sentence(
-    citations: Sequence[Citation], acronyms: Mapping[str, str], said: set[str], spoken: str
-) -> str:
+def _source_sentence(citations: Sequence[Citation], acronyms: Mapping[str, str], said: set[str], spoken: str) -> str:
     """'This is from <title>, by the <publisher>, dated <date>.' (leaving out a date already said)."""
     seen: list[str] = []
     for citation in citations:
         part = citation.title.rstrip(".")
         if citation.publisher:
             publisher = citation.publisher
-            part += (
-                f", by {publisher}"
-                if publisher.lower().startswith("the ")
-                else f", by the {_place(publisher)}"
-            )
+            part += f", by {publisher}" if publisher.lower().startswith("the ") else f", by the {_place(publisher)}"
         if citation.date and _speak(citation.date, {}, set()).rstrip(".") not in spoken:
             part += f", dated {citation.date}"
         part = _speak(part, acronyms, said).rstrip(".")
@@ -116,6 +108,27 @@ def _place(publisher: str) -> str:
 
 
 _TAG = re.compile(r"</?[A-Za-z][^>]{0,200}>")
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DATE_RANGE_DASH = re.compile(rf"\s+[–—-]\s+(?=\d|(?:{_MONTHS})\b)")
+# A record's header ("… project 1 January 2014 - 31 December 2016") reads better with a pause before its date.
+_BARE_DATE = re.compile(rf"\b([A-Za-z]+) (\d{{1,2}} (?:{_MONTHS}) \d{{4}})")
+_DATE_PREPOSITIONS = {
+    "on",
+    "in",
+    "to",
+    "by",
+    "of",
+    "from",
+    "since",
+    "until",
+    "till",
+    "dated",
+    "and",
+    "or",
+    "before",
+    "after",
+    "between",
+}
 _PARENTHESES = re.compile(r"\s*[(\[{]([^)\]}]*)[)\]}]")
 _NUMBER_RANGE = re.compile(r"\b(\d{1,4})\s*[–—-]\s*(\d{1,4})\b")
 _THOUSANDS = re.compile(r"\b(\d{1,3}(?:,\d{3})+)\b")
@@ -170,6 +183,11 @@ def _speak(text: str, acronyms: Mapping[str, str], said: set[str]) -> str:
     text = _EURO.sub(lambda m: f"{m.group(1)} euros", text)
     text = _PERCENT.sub(r"\1 percent", text)
     text = _NUMBER_RANGE.sub(r"\1 to \2", text)
+    text = _DATE_RANGE_DASH.sub(" to ", text)
+    text = re.sub(r"\s+-+\s+", ", ", text)
+    text = _BARE_DATE.sub(
+        lambda m: m.group(0) if m.group(1).lower() in _DATE_PREPOSITIONS else f"{m.group(1)}, {m.group(2)}", text
+    )
     text = _THOUSANDS.sub(lambda m: m.group(1).replace(",", ""), text)
     text = _DECIMAL.sub(r"\1 point \2", text)
     text = _ACRONYM.sub(lambda m: _say_acronym(m, acronyms, said, text), text)
