@@ -155,19 +155,14 @@ def create_app(settings: Settings) -> FastAPI:
     limits = settings.limits
     # Gradio's defaults are one chat turn at a time and an unbounded queue: set both for many callers.
     demo.max_threads = max(limits.chat_concurrency, 4)
-    demo.queue(
-        default_concurrency_limit=limits.chat_concurrency, max_size=limits.chat_queue_size, api_open=False
-    )
+    demo.queue(default_concurrency_limit=limits.chat_concurrency, max_size=limits.chat_queue_size, api_open=False)
     auth = None
     if settings.access_token is not None:
 
         def auth(username: str, password: str) -> bool:
             return token_matches(password, settings)
 
-    blocked = [
-        str(path.resolve())
-        for path in (settings.corpus_dir, settings.index_dir, settings.records_path.parent)
-    ]
+    blocked = [str(path.resolve()) for path in (settings.corpus_dir, settings.index_dir, settings.records_path.parent)]
     return gr.mount_gradio_app(
         api,
         demo,
@@ -188,9 +183,7 @@ def create_app(settings: Settings) -> FastAPI:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Serve the chat and the API.")
-    parser.add_argument(
-        "--host", help="address to bind (default 127.0.0.1; any other needs BOT_ACCESS_TOKEN)"
-    )
+    parser.add_argument("--host", help="address to bind (default 127.0.0.1; any other needs BOT_ACCESS_TOKEN)")
     parser.add_argument("--port", type=int, help="port (default 7860)")
     parser.add_argument("--config", help="settings file (TOML)")
     args = parser.parse_args(argv)
@@ -210,10 +203,11 @@ def main(argv: list[str] | None = None) -> int:
         log.warning("not ready yet: %s; /api/health says so until it is fixed", error)
     import uvicorn
 
-    log.info(
-        "serving the chat at http://%s:%d/ and the API at /api (see /docs)", settings.host, settings.port
+    log.info("serving the chat at http://%s:%d/ and the API at /api (see /docs)", settings.host, settings.port)
+    # Keep-alive longer than uvicorn's 5 s, so busy callers reusing a connection do not race its closing.
+    uvicorn.run(
+        app, host=settings.host, port=settings.port, log_level="warning", access_log=False, timeout_keep_alive=30
     )
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
     return 0
 
 

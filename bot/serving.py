@@ -74,17 +74,13 @@ class Desk:
     @classmethod
     def around(cls, asker: QuestionAnswerer, conversations: ConversationStore, records: RecordStore) -> Desk:
         index = asker.index
-        return cls(
-            asker, conversations, records, dict(index.manifest.acronyms), find_contacts(index.passages)
-        )
+        return cls(asker, conversations, records, dict(index.manifest.acronyms), find_contacts(index.passages))
 
     def ask(
         self, question: Any, form: Form = "chat", conversation_id: str | None = None, channel: Channel = "api"
     ) -> Reply:
         """Answer `question`, reading it as a follow-up of the conversation's earlier turns."""
-        conversation_id = (
-            check_conversation_id(conversation_id) if conversation_id else self.conversations.new_id()
-        )
+        conversation_id = check_conversation_id(conversation_id) if conversation_id else self.conversations.new_id()
         if isinstance(question, str):  # lone surrogates (from JSON "\ud800") cannot be stored or sent back
             question = question.encode("utf-8", "replace").decode("utf-8")
         resolved = question
@@ -92,18 +88,14 @@ class Desk:
             resolved = resolve_follow_up(question, self.conversations.turns(conversation_id))
         answer = self.asker.ask(resolved)
         if form == "speakable":
-            contact = (
-                pick_contact(self._contacts, answer.related or answer.citations) if answer.abstained else None
-            )
+            contact = pick_contact(self._contacts, answer.related or answer.citations) if answer.abstained else None
             text = speakable(answer, self._acronyms, contact)
         else:
             text = answer.text
         shown_question = question if isinstance(question, str) else repr(question)[:200]
         resolved_text = resolved if isinstance(resolved, str) else shown_question
         if isinstance(question, str) and answer.reason != "invalid question":
-            self.conversations.add(
-                conversation_id, Turn(question, resolved_text, answer.text, answer.abstained)
-            )
+            self.conversations.add(conversation_id, Turn(question, resolved_text, answer.text, answer.abstained))
         answer_id = self._record(
             AskedRecord(
                 channel,
@@ -147,13 +139,12 @@ class DeskHolder:
         self._last_error: BotError | None = None
         self._last_attempt = float("-inf")
         self._last_reload_check = float("-inf")
+        self._reloading = False
         self._retry_seconds = retry_seconds
         self._reload_check_seconds = reload_check_seconds
         self._clock = clock
 
-    def configure(
-        self, settings: Settings, open_answerer: Opener | None = None, desk: Desk | None = None
-    ) -> None:
+    def configure(self, settings: Settings, open_answerer: Opener | None = None, desk: Desk | None = None) -> None:
         """Set what to open; a test may hand a ready `desk` (or an opener that reuses its model)."""
         with self._lock:
             self._settings = settings
@@ -181,20 +172,33 @@ class DeskHolder:
     def get(self) -> Desk:
         """The open desk, or the BotError that says why there is none (retried after `retry_seconds`)."""
         with self._lock:
-            if self._desk is not None:
-                self._maybe_reload()
-                return self._desk
+            desk = self._desk
+            if desk is None:
+                return self._open_now()
             now = self._clock()
-            if self._last_error is not None and now - self._last_attempt < self._retry_seconds:
-                raise self._last_error
-            self._last_attempt = now
+            check = not self._reloading and now - self._last_reload_check >= self._reload_check_seconds
+            if check:
+                self._last_reload_check = now
+                self._reloading = True
+        if check:  # outside the lock: questions keep being answered from the old build meanwhile
             try:
-                self._desk = self._open()
-                self._last_error = None
-            except BotError as error:
-                self._last_error = error
-                raise
-            return self._desk
+                self._reload(desk)
+            finally:
+                self._reloading = False
+        return self._desk or desk
+
+    def _open_now(self) -> Desk:
+        now = self._clock()
+        if self._last_error is not None and now - self._last_attempt < self._retry_seconds:
+            raise self._last_error
+        self._last_attempt = now
+        try:
+            self._desk = self._open()
+            self._last_error = None
+        except BotError as error:
+            self._last_error = error
+            raise
+        return self._desk
 
     def _open(self) -> Desk:
         settings = self.settings
@@ -203,13 +207,8 @@ class DeskHolder:
         answerer = self._open_answerer(settings)
         return Desk.around(answerer, self._conversations, self.records())
 
-    def _maybe_reload(self) -> None:
-        """Switch to a newer build when an ingest made one (checked every few seconds, a cheap file read)."""
-        desk = self._desk
-        now = self._clock()
-        if desk is None or now - self._last_reload_check < self._reload_check_seconds:
-            return
-        self._last_reload_check = now
+    def _reload(self, desk: Desk) -> None:
+        """Switch to a newer build when an ingest made one (a cheap read of index/CURRENT every few seconds)."""
         current = getattr(desk.asker, "index", None)
         if current is None:
             return
@@ -231,8 +230,10 @@ class DeskHolder:
                 current.build.name,
             )
             return
+        with self._lock:
+            if self._desk is desk:
+                self._desk = Desk.around(answerer, desk.conversations, desk.records)
         log.info("switched to the new index build %s", live.name)
-        self._desk = Desk.around(answerer, desk.conversations, desk.records)
 
     def health(self) -> Health:
         try:

@@ -93,7 +93,7 @@ class IndexFolder:
             return None
         name = pointer.read_text(encoding="utf-8").strip()
         build = self.root / name
-        return build if name and (build / MANIFEST_FILE).is_file() else None
+        return build if name and _manifest_readable(build) else None
 
     def new_build(self) -> Path:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -146,6 +146,14 @@ class IndexFolder:
             stray.unlink(missing_ok=True)
         return removed
 
+
+def _manifest_readable(build: Path) -> bool:
+    """Whether the build has a manifest that parses: a damaged one counts as no build, so ingest rebuilds it."""
+    try:
+        read_manifest(build)
+    except (OSError, ValueError, TypeError, KeyError):
+        return False
+    return True
 
 
 def _remove_build(build: Path) -> None:
