@@ -128,7 +128,9 @@ def run(plan: Plan) -> dict[str, Any]:
         },
     }
     from bot.embedding import MiniLMEmbedder
+    from eval.bench_sections import default_threads
 
+    default_threads()  # before the product sets any
     embedder = MiniLMEmbedder()
     settings = _seed_settings(plan)
     ingestion = None

@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from bot.embedding import Embedder, MiniLMEmbedder
+from bot.embedding import QUERY_THREADS, Embedder, MiniLMEmbedder
 from bot.formatting import answer_to_json
 from bot.lexical import content_terms
 from bot.service import QuestionAnswerer, build_index
@@ -37,6 +38,8 @@ def measure_asks(
     onnx_file: Path | None,
 ) -> dict[str, Any]:
     """p50/p95 of every system over the same questions, ratios to the floor, and each system's recall@5."""
+    import torch
+
     from eval.bench_sections import bare_model
 
     build_index(settings, embedder)
@@ -45,14 +48,27 @@ def measure_asks(
     candidates = settings.retrieval.candidates
 
     def floor(question: str) -> None:
+        torch.set_num_threads(QUERY_THREADS)  # the floor gets the product's best setting for one query
         vector = model.encode([question], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)[0]
         index.collection.query(query_embeddings=[vector], n_results=min(candidates, len(index.passages)), include=[])
         index.lexical.rank(content_terms(question), candidates)
 
     library = QuestionAnswerer.open(settings, embedder)
     systems: dict[str, Callable[[str], Any]] = {"floor": floor, "library": library.ask}
-    if with_api:
-        systems["api"] = _api_asker(settings)
+    with ExitStack() as stack:
+        if with_api:
+            systems["api"] = _api_asker(settings, stack)
+        return _measure(systems, settings, questions, library, onnx_file, with_peer)
+
+
+def _measure(
+    systems: dict[str, Callable[[str], Any]],
+    settings: Settings,
+    questions: Sequence[Question],
+    library: QuestionAnswerer,
+    onnx_file: Path | None,
+    with_peer: bool,
+) -> dict[str, Any]:
     if onnx_file is not None:
         systems["onnx library"] = _onnx_asker(settings, onnx_file)
     if with_peer:
@@ -108,7 +124,7 @@ def _fingerprint(settings: Settings) -> str:
     return chunking_fingerprint(settings.chunking)
 
 
-def _api_asker(settings: Settings) -> Callable[[str], Any]:
+def _api_asker(settings: Settings, stack: ExitStack) -> Callable[[str], Any]:
     """POST /api/ask through FastAPI's TestClient on `create_app` (its own model, so no shared query cache)."""
     from fastapi.testclient import TestClient
 
@@ -116,8 +132,8 @@ def _api_asker(settings: Settings) -> Callable[[str], Any]:
 
     own = MiniLMEmbedder()
     app.desk.configure(settings, open_answerer=lambda s, e=None: QuestionAnswerer.open(s, e or own))
-    client = TestClient(app.create_app(settings))
-    client.__enter__()
+    client = stack.enter_context(TestClient(app.create_app(settings)))
+    stack.callback(app.desk.reset)
 
     def ask(question: str) -> Answer | None:
         response = client.post("/api/ask", json={"question": question})

@@ -96,12 +96,13 @@ def derive_passages(real: Derived, count: int, seed: int = 0) -> Derived:
 
 
 def _jitter(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Unit float32 vectors near the given ones (float32 as the product stores them: half the bytes of float64)."""
     if len(vectors) == 0:
         return vectors.astype(np.float32)
-    noise = rng.standard_normal(vectors.shape, dtype=np.float32) * (JITTER / np.sqrt(vectors.shape[1]))
-    jittered = vectors.astype(np.float32) + noise
+    scale = np.float32(JITTER / np.sqrt(vectors.shape[1]))
+    jittered = vectors.astype(np.float32) + rng.standard_normal(vectors.shape, dtype=np.float32) * scale
     jittered /= np.linalg.norm(jittered, axis=1, keepdims=True)
-    return jittered
+    return jittered.astype(np.float32, copy=False)
 
 
 def _pseudo_words(numbers: np.ndarray) -> list[str]:

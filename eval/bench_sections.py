@@ -75,7 +75,18 @@ def bare_model() -> Any:
     return model
 
 
+@lru_cache(maxsize=1)
+def default_threads() -> int:
+    """torch's own thread count, taken before anything set it: what bare `encode` gets in a fresh process."""
+    import torch
+
+    return int(torch.get_num_threads())
+
+
 def bare_encode(texts: list[str]) -> np.ndarray:
+    import torch
+
+    torch.set_num_threads(default_threads())  # in this thread: a query encode before may have set one
     return np.asarray(bare_model().encode(texts, normalize_embeddings=True, show_progress_bar=False))
 
 
