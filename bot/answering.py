@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from bot.intent import QuestionPart, need_spans, question_focus, question_parts, satisfies
+from bot.intent import QuestionPart, identifiers, names_an_agent, need_spans, question_focus, question_parts, satisfies
 from bot.lexical import content_terms, terms_of
 from bot.retrieval import Retrieval
 from bot.settings import AnswerSettings
@@ -136,10 +136,12 @@ class ExtractiveAnswerer:
             candidates = self._candidates(retrieval, index, part, part_weights)
         ranked = sorted(candidates, key=lambda c: -c.score)
         best_score = ranked[0].score
+        wanted_ids = identifiers(retrieval.question)
         eligible = [
             c
             for c in ranked
             if c.score >= best_score * 0.75
+            and _mentions_identifiers(c, wanted_ids)
             and (
                 part.need is None
                 or satisfies(_with_header(c), part.need, question, part.count)
@@ -183,6 +185,9 @@ class ExtractiveAnswerer:
                 sentence_terms = list(terms_of(text))
                 terms = frozenset(sentence_terms)
                 inherited = frozenset() if span == passage.header else header_terms
+                antecedent = _antecedent(passage, span)
+                if antecedent is not None:  # "It was a binding agreement…" is about the sentence before it
+                    inherited = inherited | frozenset(terms_of(passage.sentence_text(antecedent)))
                 matched = {t for t in weights if _matches(t, terms, alternatives)}
                 in_header = {t for t in weights if t not in matched and _matches(t, inherited, alternatives)}
                 in_context = {
@@ -206,6 +211,7 @@ class ExtractiveAnswerer:
                 )
                 if part.kind == "definition" and defined:
                     kind_match = any(long_form in text.lower() for long_form in defined)
+                agent_bonus = 0.5 if part.need == "name" and kind_match and names_an_agent(text, question) else 0.0
                 phrase = (
                     len(question_bigrams & _bigrams(sentence_terms)) / len(question_bigrams)
                     if question_bigrams
@@ -216,7 +222,7 @@ class ExtractiveAnswerer:
                     self._weights["similarity"] * float(similarities[position])
                     + self._weights["passage"] * float(hit.dense_similarity or 0.0)
                     + self._weights["coverage"] * coverage
-                    + self._weights["kind"] * float(kind_match)
+                    + self._weights["kind"] * (float(kind_match) + agent_bonus)
                     + self._weights["prior"] * prior
                     + self._weights["passage_coverage"] * passage_coverage / total_weight
                     + self._weights["phrase"] * phrase
@@ -273,6 +279,9 @@ class ExtractiveAnswerer:
                 and not _has_date(candidate.text)
             ):
                 spans.append((passage, passage.header))
+            previous = _antecedent(passage, span)
+            if previous is not None and (passage, previous) not in spans:
+                spans.append((passage, previous))
             if (passage, span) not in spans:
                 spans.append((passage, span))
             if candidate.text.rstrip().endswith(":"):
@@ -397,11 +406,31 @@ def _with_items(passage: Passage, span: Span) -> str:
 
 
 def _with_header(candidate: Candidate) -> str:
+    """The sentence with what it leans on: its record's title and date, and the sentence before an 'It …'."""
     passage = candidate.passage
-    header = (
-        passage.sentence_text(passage.header) if passage.header and passage.header != candidate.span else ""
-    )
-    return f"{header}\n{candidate.text}" if header else candidate.text
+    header = passage.sentence_text(passage.header) if passage.header and passage.header != candidate.span else ""
+    previous = _antecedent(passage, candidate.span)
+    parts = [header, passage.sentence_text(previous) if previous else "", candidate.text]
+    return "\n".join(part for part in parts if part)
+
+
+ANAPHOR = re.compile(r"^(It|Its|They|Their|He|She|His|Her)\b")
+
+
+def _antecedent(passage: Passage, span: Span) -> Span | None:
+    """The sentence a pronoun-led sentence ('It is the first treaty…') refers back to, in the same passage."""
+    if not ANAPHOR.match(passage.sentence_text(span)):
+        return None
+    position = passage.sentences.index(span)
+    return passage.sentences[position - 1] if position > 0 else None
+
+
+def _mentions_identifiers(candidate: Candidate, wanted: set[str]) -> bool:
+    """Whether every number that names a thing in the question ('Convention No. 187') stands by the sentence."""
+    if not wanted:
+        return True
+    context = " ".join(filter(None, (_with_header(candidate), candidate.passage.section, candidate.passage.meta.title)))
+    return all(re.search(rf"(?<![\d,.]){re.escape(value)}(?!\d)", context) for value in wanted)
 
 
 def _has_date(text: str) -> bool:

@@ -12,12 +12,13 @@ import hashlib
 import re
 from collections.abc import Iterable
 
+from bot.glossary import GLOSSARY_VERSION
 from bot.readers import READER_VERSION
 from bot.settings import ChunkingSettings
 from bot.structure import BULLET, NUMBERED_ITEM, is_date_line
 from bot.types import Block, Document, Passage, Span
 
-CHUNKER_VERSION = "3"
+CHUNKER_VERSION = "4"
 
 ABBREVIATIONS = {"e.g", "i.e", "etc", "mr", "mrs", "ms", "dr", "prof", "no", "st", "vs", "approx", "inc", "ltd",
                  "co", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "fig"}
@@ -27,7 +28,8 @@ ENUMERATOR = re.compile(r"^(\(?\d{1,3}[.)]|[•·▪◦‣∙*\-–]|\(?[ivx]{1,
 
 def chunking_fingerprint(settings: ChunkingSettings) -> str:
     """Changes whenever passages would come out differently (chunker, readers or sizes), so the index is rebuilt."""
-    return f"v{CHUNKER_VERSION}-r{READER_VERSION}-max{settings.max_words}-min{settings.min_words}"
+    return (f"v{CHUNKER_VERSION}-r{READER_VERSION}-g{GLOSSARY_VERSION}"
+            f"-max{settings.max_words}-min{settings.min_words}")
 
 
 def split_sentences(text: str, offset: int = 0) -> list[Span]:
@@ -41,7 +43,7 @@ def split_sentences(text: str, offset: int = 0) -> list[Span]:
         cursor = 0
         for match in SENTENCE_END.finditer(piece):
             before = piece[cursor : match.start() + 1]
-            last_word = before.rstrip(".!?\"”’)]").rsplit(" ", 1)[-1].lower()
+            last_word = before.rstrip(".!?\"”’)]").rsplit(" ", 1)[-1].lower().lstrip("(\"“‘[")
             if last_word in ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha()):
                 continue
             if re.fullmatch(r"\(?\d{1,3}[.)]", before.strip()):  # a list number, not a sentence

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 
+GLOSSARY_VERSION = "2"  # learned at ingest: a change here must rebuild the index
+
 SHORT_FORM = r"[A-Za-z][A-Za-z0-9&\-]{1,11}"
 LONG_THEN_SHORT = re.compile(rf"((?:[\w’'\-“”\"]+[ ,]+){{1,14}}?)\(\s*({SHORT_FORM})\s*\)")
 SHORT_THEN_LONG = re.compile(rf"\b({SHORT_FORM})\s+[—–-]\s+(?:the\s+)?((?:[\w’'\-]+\s+){{1,14}}[\w’'\-]+)")

@@ -183,7 +183,8 @@ MONTH = (
 DATE = re.compile(rf"\b(1[89]\d\d|20\d\d)\b|\b{MONTH}\b", re.IGNORECASE)
 DURATION = re.compile(
     r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|a|half|[a-z]+-and-a-half)"
-    r"[\s-]+(years?|months?|weeks?|days?|hours?)\b|\b(1[89]\d\d|20\d\d)\b.*\b(1[89]\d\d|20\d\d)\b",
+    r"[\s-]+(years?|months?|weeks?|days?|hours?)\b"
+    r"|\b(1[89]\d\d|20\d\d)\s*(?:-|–|—|to|until|and)\s*(?:\d{1,2}\s+[A-Za-z]+\s+)?(1[89]\d\d|20\d\d)\b",
     re.IGNORECASE,
 )
 FULL_DATE = re.compile(
@@ -211,9 +212,12 @@ PERCENT = re.compile(
     re.IGNORECASE,
 )
 NAME = re.compile(
-    r"\b[A-Z]{1,5}[.\-]?\d+\b|\b[A-Z][A-Za-z]*[A-Z][A-Za-z]*\b|\b[A-Z][a-z]+(?:\s+(?:of|for|the|de|van)?\s*[A-Z][a-z]+)+"
+    r"\bNo\.?\s?\d+\b|\b[A-Z]{1,5}[.\-]?\d+\b|\b[A-Z][A-Za-z]*[A-Z][A-Za-z]*\b|\b[A-Z][a-z]+(?:\s+(?:of|for|the|de|van)?\s*[A-Z][a-z]+)+"
     r"|(?<=[a-z,;] )[A-Z][a-z]{2,}\b"
 )
+
+
+NOT_NAMES = re.compile(rf"{MONTH}|monday|tuesday|wednesday|thursday|friday|saturday|sunday", re.IGNORECASE)
 
 
 def _new(
@@ -223,6 +227,8 @@ def _new(
     for match in pattern.finditer(text):
         value = re.sub(r"^(The|A|An|This|These|Its|Their)\s+", "", match.group(0))
         if value.lower() in question or (ignore is not None and ignore.fullmatch(value.strip())):
+            continue
+        if pattern is NAME and NOT_NAMES.fullmatch(value.strip()):
             continue
         found.append(value)
     return found
@@ -417,3 +423,34 @@ def _number_near(text: str, noun: str, question: str, window: int = 4) -> bool:
         and token.lower() not in question
     ]
     return any(abs(n - m) <= window for n in number_positions for m in noun_positions)
+
+
+IDENTIFIER = re.compile(r"\b(?:No\.?\s?|C\.?\s?|Convention\s+)(\d{2,4})\b|(?<![\d,.])(\d{1,3}(?:,\d{3})+|\d{3,})\b")
+
+
+def identifiers(question: str) -> set[str]:
+    """Numbers that name a thing in the question ('Convention No. 187', 'C190'), which an answer must be about."""
+    found = set()
+    for match in IDENTIFIER.finditer(question):
+        value = match.group(1) or match.group(2)
+        if value and not YEAR.fullmatch(value):
+            found.add(value)
+    return found
+
+
+AGENT = re.compile(r"\b(?:by|with|between|from|and)\s+(?:the\s+)?$")
+
+
+def names_an_agent(text: str, question: str) -> bool:
+    """A new name stands where a 'who' answer stands: opening the sentence, or after 'by', 'with', 'between'
+    ('…implemented by IFC', 'DWEA and DIFE are the partners'), not as a place at its end."""
+    question = question.lower()
+    for match in NAME.finditer(text):
+        value = re.sub(r"^(The|A|An|This|These|Its|Their)\s+", "", match.group(0))
+        if value.lower() in question or NOT_NAMES.fullmatch(value.strip()):
+            continue
+        before = text[: match.start()]
+        organisation = len(value.split()) >= 2 or sum(ch.isupper() for ch in value) >= 2
+        if (len(before.split()) <= 2 and organisation) or AGENT.search(before):
+            return True
+    return False

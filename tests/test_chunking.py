@@ -70,6 +70,7 @@ def test_long_paragraphs_are_cut_at_sentence_ends() -> None:
     [
         ("First one. Second one.", ["First one.", "Second one."]),
         ("It costs approx. 3 million. Done.", ["It costs approx. 3 million.", "Done."]),
+        ("See Recommendation (No. 206). It applies.", ["See Recommendation (No. 206).", "It applies."]),
         ("Areas:\ni) Law\nii) Enterprises", ["Areas:", "Law", "Enterprises"]),
         ("1. Title of release\n\n28 November 2021", ["Title of release", "28 November 2021"]),
         ("a line that wraps\nonto the next line.", ["a line that wraps\nonto the next line."]),

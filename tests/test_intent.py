@@ -1,6 +1,15 @@
 import pytest
 
-from bot.intent import answer_kind, counted_noun, normalise_question, question_focus, question_parts, satisfies
+from bot.intent import (
+    answer_kind,
+    counted_noun,
+    identifiers,
+    names_an_agent,
+    normalise_question,
+    question_focus,
+    question_parts,
+    satisfies,
+)
 
 
 @pytest.mark.parametrize(
@@ -124,3 +133,22 @@ def test_counted_noun(question: str, noun: str | None) -> None:
 )
 def test_a_count_must_stand_by_what_is_counted(text: str, expected: bool) -> None:
     assert satisfies(text, "number", "how many inspections were conducted") is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("The Harbour Safety Board (HSB) inspects every crane.", True),
+     ("Both ports, supported by Denmark and run by IFC, grew.", True),
+     ("The board works in ports across Bangladesh.", False)],
+)
+def test_names_an_agent(text: str, expected: bool) -> None:
+    assert names_an_agent(text, "who inspects the cranes") is expected
+
+
+@pytest.mark.parametrize(
+    ("question", "found"),
+    [("When did Convention No. 187 enter into force?", {"187"}), ("Did Bangladesh ratify C190?", {"190"}),
+     ("What happened in 2013?", set()), ("Were 1,500 workers hurt?", {"1,500"})],
+)
+def test_identifiers(question: str, found: set[str]) -> None:
+    assert identifiers(question) == found
