@@ -202,7 +202,7 @@ SYNONYM_GROUPS = (
     "check inspect examine audit",
     "accident incident mishap",
     "injury harm",
-    "death fatality",
+    "death fatality die died dead kill killed",
     "danger hazard risk",
     "money budget funding cost",
     "improve enhance strengthen upgrade",
