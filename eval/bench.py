@@ -69,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--quick", action="store_true", help="small sizes and few questions (a smoke test)")
     parser.add_argument("--full", action="store_true", help="embed every scale point for real (slow)")
     parser.add_argument("--sizes", help="scale points, comma-separated (default 1000,10000,100000)")
-    parser.add_argument("--copies", type=int, help="copies of each document embedded for ingestion (default 16)")
+    parser.add_argument("--copies", type=int, help="copies of each document embedded for ingestion (default 8)")
     parser.add_argument("--skip", default="", help=f"sections to leave out: {','.join(SECTIONS)}")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (its path is printed)")
     return parser
@@ -96,11 +96,11 @@ def main(argv: list[str] | None = None) -> int:
         args.corpus.resolve(),
         questions[:24] if args.quick else questions,
         work,
-        args.copies or (1 if args.quick else 16),
+        args.copies or (1 if args.quick else 8),
         sizes,
         args.full,
         skip,
-        12 if args.quick else 60,
+        12 if args.quick else len(questions),
     )
     try:
         results = run(plan)
