@@ -15,7 +15,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from bot.intent import QuestionPart, identifiers, names_an_agent, need_spans, question_focus, question_parts, satisfies
+from bot.intent import (
+    FULL_DATE,
+    QuestionPart,
+    identifiers,
+    names_an_agent,
+    need_spans,
+    question_focus,
+    question_parts,
+    satisfies,
+)
 from bot.lexical import content_terms, terms_of
 from bot.retrieval import Retrieval
 from bot.settings import AnswerSettings
@@ -60,9 +69,7 @@ class ExtractiveAnswerer:
     def answer(self, retrieval: Retrieval, index: LoadedIndex) -> Answer:
         hits = retrieval.hits
         if not hits:
-            return self._abstain(
-                "The documents don't say: the index holds no passages yet.", "empty index", hits
-            )
+            return self._abstain("The documents don't say: the index holds no passages yet.", "empty index", hits)
         parts = question_parts(retrieval.question)
         whole = QuestionPart(
             retrieval.question,
@@ -75,9 +82,7 @@ class ExtractiveAnswerer:
         best = max(candidates, key=lambda c: c.score)
         confidence = round(best.score, 4)
         if best.score < self._settings.min_confidence:
-            missing = [
-                t for t in weights if t not in best.terms and weights[t] >= max(weights.values()) * 0.6
-            ]
+            missing = [t for t in weights if t not in best.terms and weights[t] >= max(weights.values()) * 0.6]
             reason = f"no passage answers it closely enough (evidence {best.score:.2f})"
             if missing:
                 reason += "; nothing found about: " + ", ".join(sorted(missing))
@@ -95,9 +100,7 @@ class ExtractiveAnswerer:
         unanswered: list[QuestionPart] = []
         for number, part in enumerate(parts):
             part_retrieval = retrieval.parts[number] if len(retrieval.parts) == len(parts) else retrieval
-            answer_for_part = self._answer_part(
-                part, whole, part_retrieval, index, weights, candidates, chosen
-            )
+            answer_for_part = self._answer_part(part, whole, part_retrieval, index, weights, candidates, chosen)
             if answer_for_part is None:
                 unanswered.append(part)
             elif answer_for_part not in chosen:
@@ -106,9 +109,7 @@ class ExtractiveAnswerer:
             chosen = []  # the main question has no answer; an answer to a side question would mislead
         if not chosen:
             need = unanswered[0].need if unanswered else None
-            reason = (
-                f"the passages found do not give the {need} asked for" if need else "no sentence answers it"
-            )
+            reason = f"the passages found do not give the {need} asked for" if need else "no sentence answers it"
             return replace(self._abstain(_DONT_SAY, reason, hits), confidence=min(confidence, 0.0))
         if len(parts) == 1:
             chosen = self._complete(chosen, candidates, weights)
@@ -164,9 +165,7 @@ class ExtractiveAnswerer:
         question = retrieval.expanded.lower()
         question_bigrams = _bigrams(content_terms(retrieval.question))
         defined = [
-            long.lower()
-            for short, long in index.manifest.acronyms.items()
-            if _asks_what(short, retrieval.question)
+            long.lower() for short, long in index.manifest.acronyms.items() if _asks_what(short, retrieval.question)
         ]
         candidates: list[Candidate] = []
         for rank, hit in enumerate(retrieval.hits):
@@ -191,9 +190,7 @@ class ExtractiveAnswerer:
                 matched = {t for t in weights if _matches(t, terms, alternatives)}
                 in_header = {t for t in weights if t not in matched and _matches(t, inherited, alternatives)}
                 in_context = {
-                    t
-                    for t in weights
-                    if t not in matched | in_header and _matches(t, context_terms, alternatives)
+                    t for t in weights if t not in matched | in_header and _matches(t, context_terms, alternatives)
                 }
                 coverage = (
                     sum(weights[t] for t in matched | in_header) + 0.5 * sum(weights[t] for t in in_context)
@@ -212,6 +209,8 @@ class ExtractiveAnswerer:
                 if part.kind == "definition" and defined:
                     kind_match = any(long_form in text.lower() for long_form in defined)
                 agent_bonus = 0.5 if part.need == "name" and kind_match and names_an_agent(text, question) else 0.0
+                if part.need == "date" and kind_match and FULL_DATE.search(text):
+                    agent_bonus = 0.25  # a day, month and year answers 'when' better than a year alone
                 phrase = (
                     len(question_bigrams & _bigrams(sentence_terms)) / len(question_bigrams)
                     if question_bigrams
@@ -228,9 +227,7 @@ class ExtractiveAnswerer:
                     + self._weights["phrase"] * phrase
                     + self._weights["near"] * near
                     - self._weights["echo"]
-                    * float(
-                        novelty < 0.34 or (span == passage.header and (part.need is None or not kind_match))
-                    )
+                    * float(novelty < 0.34 or (span == passage.header and (part.need is None or not kind_match)))
                 )
                 candidates.append(
                     Candidate(rank, passage, span, text, score, coverage, terms | context_terms | inherited)
@@ -247,10 +244,7 @@ class ExtractiveAnswerer:
         for candidate in sorted(candidates, key=lambda c: -c.score):
             if len(chosen) >= self._settings.max_sentences or candidate.score < best.score * 0.8:
                 break
-            if any(
-                (c.passage.passage_id, c.span) == (candidate.passage.passage_id, candidate.span)
-                for c in chosen
-            ):
+            if any((c.passage.passage_id, c.span) == (candidate.passage.passage_id, candidate.span) for c in chosen):
                 continue
             gain = sum(w for t, w in weights.items() if t in candidate.terms and t not in covered)
             follows = (
@@ -264,6 +258,14 @@ class ExtractiveAnswerer:
                 chosen.append(candidate)
                 covered |= candidate.terms
         return chosen
+
+    @staticmethod
+    def _leans_on(candidate: Candidate, parts: tuple[QuestionPart, ...]) -> bool:
+        """Whether the sentence needs the one it refers back to: alone it lacks the detail a part asks for."""
+        question = " ".join(part.text for part in parts).lower()
+        return any(
+            part.need is not None and not satisfies(candidate.text, part.need, question, part.count) for part in parts
+        )
 
     def _expand(self, chosen: list[Candidate], parts: tuple[QuestionPart, ...]) -> list[tuple[Passage, Span]]:
         """The chosen sentences in answer order, with a record's date line or a list's items where they belong."""
@@ -280,7 +282,7 @@ class ExtractiveAnswerer:
             ):
                 spans.append((passage, passage.header))
             previous = _antecedent(passage, span)
-            if previous is not None and (passage, previous) not in spans:
+            if previous is not None and (passage, previous) not in spans and self._leans_on(candidate, parts):
                 spans.append((passage, previous))
             if (passage, span) not in spans:
                 spans.append((passage, span))
@@ -299,9 +301,7 @@ class ExtractiveAnswerer:
             if passage.passage_id not in order:
                 order[passage.passage_id] = len(order)
             highlights.setdefault(passage.passage_id, []).append(span)
-            sentences.append(
-                AnswerSentence(" ".join(passage.sentence_text(span).split()), order[passage.passage_id])
-            )
+            sentences.append(AnswerSentence(" ".join(passage.sentence_text(span).split()), order[passage.passage_id]))
         passages = {p.passage_id: p for p, _ in chosen}
         for passage_id in order:
             citations.append(
@@ -417,12 +417,26 @@ def _with_header(candidate: Candidate) -> str:
 ANAPHOR = re.compile(r"^(It|Its|They|Their|He|She|His|Her)\b")
 
 
+DEFINITE = re.compile(r"^The ([a-z]+)\b")
+
+
 def _antecedent(passage: Passage, span: Span) -> Span | None:
-    """The sentence a pronoun-led sentence ('It is the first treaty…') refers back to, in the same passage."""
-    if not ANAPHOR.match(passage.sentence_text(span)):
-        return None
+    """The sentence a sentence refers back to: the nearest earlier one that is not itself a pronoun-led
+    reference ('It is the first treaty…'), or, for 'The fire came…', the one before that names a fire."""
+    text = passage.sentence_text(span)
     position = passage.sentences.index(span)
-    return passage.sentences[position - 1] if position > 0 else None
+    if position == 0:
+        return None
+    if ANAPHOR.match(text):
+        for earlier in reversed(passage.sentences[:position]):
+            if not ANAPHOR.match(passage.sentence_text(earlier)):
+                return earlier
+        return None
+    definite = DEFINITE.match(text)
+    previous = passage.sentences[position - 1]
+    if definite and set(terms_of(definite.group(1))) & set(terms_of(passage.sentence_text(previous))):
+        return previous
+    return None
 
 
 def _mentions_identifiers(candidate: Candidate, wanted: set[str]) -> bool:
