@@ -65,3 +65,27 @@ def test_every_answer_sentence_is_inside_its_citation(tiny_answerer: QuestionAns
         for citation in answer.citations:
             for span in citation.highlights:
                 assert citation.text[span.start : span.end].strip()
+
+
+def _passage(text: str):  # type: ignore[no-untyped-def]
+    from bot.chunking import split_sentences
+    from bot.types import DocumentMeta, Passage
+
+    return Passage("p", "d.txt", text, 0, len(text), None, None, DocumentMeta("T"), tuple(split_sentences(text)))
+
+
+@pytest.mark.parametrize(
+    ("text", "sentence", "antecedent"),
+    [
+        ("The C99 convention was adopted. It is supplemented by R9. It is the first treaty.", 2, 0),
+        ("A fire broke out at the mill. The fire came in May.", 1, 0),
+        ("A fire broke out at the mill. The board met in May.", 1, None),
+        ("It opens the passage.", 0, None),
+    ],
+)
+def test_a_sentence_that_refers_back_finds_what_it_refers_to(text: str, sentence: int, antecedent: int | None) -> None:
+    from bot.answering import _antecedent
+
+    passage = _passage(text)
+    found = _antecedent(passage, passage.sentences[sentence])
+    assert found == (passage.sentences[antecedent] if antecedent is not None else None)
