@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from bot.embedding import Embedder
+from bot.embedding import Embedder, QueryBatcher
 from bot.glossary import expand_query, term_alternatives
 from bot.intent import question_parts
 from bot.lexical import content_terms, synonym_table
@@ -53,20 +53,19 @@ class HybridRetriever:
     def retrieve(self, question: str, top_k: int | None = None) -> Retrieval:
         """The passages for the question; a two-part question also gets passages for each part, since
         each part may be answered by a different document."""
-        whole = self._retrieve_one(question, top_k)
         parts = question_parts(question)
         if len(parts) < 2:
-            return whole
+            return self._retrieve_one(question, top_k)
         subject = parts[0].text
-        part_retrievals = tuple(
-            self._retrieve_one(
-                part.text
-                if len(content_terms(part.text)) >= 3 or part.text == subject
-                else f"{part.text} ({subject})",
-                top_k,
-            )
+        part_questions = [
+            part.text if len(content_terms(part.text)) >= 3 or part.text == subject else f"{part.text} ({subject})"
             for part in parts
-        )
+        ]
+        if isinstance(self._embedder, QueryBatcher):  # one forward pass for all, then each retrieval finds its own
+            acronyms = self._index.manifest.acronyms
+            self._embedder.embed_queries([expand_query(text, acronyms) for text in (question, *part_questions)])
+        whole = self._retrieve_one(question, top_k)
+        part_retrievals = tuple(self._retrieve_one(text, top_k) for text in part_questions)
         return replace(whole, parts=part_retrievals)
 
     def _retrieve_one(self, question: str, top_k: int | None) -> Retrieval:
