@@ -77,7 +77,7 @@ class MiniLMEmbedder:
     """Sentence embeddings from the bundled MiniLM, normalised so a dot product is the cosine."""
 
     def __init__(self, model_dir: Path | None = None, expected_sha256: str = MODEL_SHA256,
-                 batch_size: int = 64, query_cache_size: int = 1024, query_threads: int = QUERY_THREADS,
+                 batch_size: int = 32, query_cache_size: int = 1024, query_threads: int = QUERY_THREADS,
                  lazy: bool = False) -> None:
         """`lazy=True` checks the weights now but loads the model (seconds of imports) only when something is
         embedded: for a command that may find nothing to do, such as re-ingesting an unchanged corpus."""
