@@ -12,6 +12,23 @@ from typing import Any
 
 GIB = 2**30
 MIB = 2**20
+HOW = (
+    "How each figure is taken:",
+    "- *floor*: `SentenceTransformer.encode` of the question (one torch thread, as the product embeds questions), "
+    "a Chroma query for 30 and a BM25 top 30 on the same index; asked turn about with every system, question by "
+    "question. *library*: `QuestionAnswerer.ask`; *API*: `POST /api/ask` through FastAPI's TestClient on "
+    "`create_app` (conversation and SQLite record included); *ONNX backend*: the library over an index built and "
+    "queried with MiniLM exported here to ONNX (`eval/bench_onnx.py`, not the product's default); *llama-index*: "
+    "the stock `VectorStoreIndex` peer of `eval/peers.py`, retrieval only.",
+    "- *ingestion*: the product's ingest of shuffled copies of the seed documents, which embeds every passage and "
+    "each of its sentences (the answerer scores sentences by their own vectors); *bare encode*: "
+    "`SentenceTransformer.encode` of the same passages' text, half before and half after the build.",
+    "- *re-ingest*: the same ingest again on the unchanged folder; *full build* is the build above.",
+    "- *scale*: derived passages (jittered copies of real vectors, made-up words added so the vocabulary grows); "
+    "each size is opened by a fresh process as the app does, which asks every question and reports its peak "
+    "resident memory (VmHWM); build time = the index side measured + embedding at the rate measured above.",
+    "- *cold start*: `python app.py` on a free loopback port with the index built, polled with `POST /api/ask`.",
+)
 
 
 def machine_facts() -> dict[str, Any]:
@@ -88,10 +105,10 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         rows.append(
             _row(
                 "ingestion, time in the model",
-                f"{ingest['embed_seconds']:.1f} s of {ingest['build_seconds']:.1f} s",
+                f"{ingest['embed_seconds']:.1f} s of {ingest['build_seconds']:.1f} s ({share:.0%})",
                 f"{ingest['texts_embedded'] / ingest['passages']:.1f} texts embedded a passage "
                 "(the passage and each sentence)",
-                share,
+                None,
                 "—",
                 None,
             )
@@ -247,6 +264,7 @@ def markdown(results: dict[str, Any]) -> str:
         ratio = "—" if row["ratio"] is None else f"{row['ratio']:.3g}×"
         met = {True: "yes", False: "**no**", None: "—"}[row["met"]]
         lines.append(f"| {row['measure']} | {row['figure']} | {row['reference']} | {ratio} | {row['target']} | {met} |")
+    lines += ["", *HOW]
     ask = results.get("ask")
     if ask:
         lines += [
