@@ -229,7 +229,7 @@ def _scale_rows(scale: dict[str, Any] | None) -> list[dict[str, Any]]:
         _row(
             f"peak memory of the serving process at {size}",
             f"{top['peak_rss_bytes'] / GIB:.2f} GiB",
-            "—",
+            _resident(top),
             None,
             "≤ 2 GiB",
             top["peak_rss_bytes"] <= 2 * GIB,
@@ -245,6 +245,15 @@ def _scale_rows(scale: dict[str, Any] | None) -> list[dict[str, Any]]:
         ),
         _row(f"index size at {size}", f"{top['disk_bytes'] / MIB:.0f} MiB", "—", None, "—", None),
     ]
+
+
+def _resident(point: dict[str, Any]) -> str:
+    if point.get("anonymous_bytes_at_end") is None:
+        return "—"
+    return (
+        f"at the end {point['anonymous_bytes_at_end'] / GIB:.2f} GiB own + "
+        f"{point['file_backed_bytes_at_end'] / GIB:.2f} GiB mapped files (page cache)"
+    )
 
 
 def markdown(results: dict[str, Any]) -> str:

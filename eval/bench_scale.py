@@ -116,12 +116,15 @@ def _probe(index_dir: Path, questions: Path, count: int) -> dict[str, Any]:
         service.ask(question)
         latencies.append((time.perf_counter() - began) * 1000)
     peak = peak_memory_bytes()
+    resident = resident_memory_bytes()
     return {
         "open_seconds": round(opened, 2),
         "questions": len(latencies),
         "p50_ms": round(percentile(latencies, 50), 2),
         "p95_ms": round(percentile(latencies, 95), 2),
         "peak_rss_bytes": peak,
+        "anonymous_bytes_at_end": resident.get("RssAnon"),
+        "file_backed_bytes_at_end": resident.get("RssFile"),
     }
 
 
@@ -132,6 +135,19 @@ def peak_memory_bytes() -> int:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) * 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # not Linux: the best there is
+
+
+def resident_memory_bytes() -> dict[str, int]:
+    """RssAnon (the process's own memory) and RssFile (mapped files: the index's vectors, the model's weights,
+    libraries; page cache the kernel can drop) now."""
+    status = Path("/proc/self/status")
+    if not status.is_file():
+        return {}
+    return {
+        line.split(":")[0]: int(line.split()[1]) * 1024
+        for line in status.read_text().splitlines()
+        if line.startswith(("RssAnon:", "RssFile:"))
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
