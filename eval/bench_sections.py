@@ -197,19 +197,6 @@ def _measure_onnx_ingestion(
     }
 
 
-LAZY_REINGEST = """
-import sys
-from pathlib import Path
-from bot.embedding import MiniLMEmbedder
-from bot.ingest import ingest
-from bot.settings import load_settings
-from bot.store import ChromaConnector
-report = ingest(Path(sys.argv[1]), Path(sys.argv[2]), MiniLMEmbedder(lazy=True), load_settings(environ={}).chunking,
-                ChromaConnector())
-print("up to date" if report.up_to_date else "rebuilt")
-"""
-
-
 def _timed_command(arguments: list[str], expected: str) -> float:
     """Wall seconds of `python ARGUMENTS` from this folder; its output must contain `expected`."""
     started = time.perf_counter()
@@ -233,9 +220,6 @@ def measure_reingest(ingestion: Ingestion, embedder: Embedder) -> dict[str, Any]
     command = _timed_command(
         ["-m", "bot", "ingest", "--corpus", str(ingestion.corpus), "--index", str(ingestion.index_dir)], "up to date"
     )
-    # The same in a fresh process with the model loaded lazily: what the command costs once its embedder
-    # is built with MiniLMEmbedder(lazy=True).
-    lazy = _timed_command(["-c", LAZY_REINGEST, str(ingestion.corpus), str(ingestion.index_dir)], "up to date")
     seconds = float(np.median(library))
     return {
         "full_build_seconds": round(ingestion.seconds, 2),
@@ -243,8 +227,6 @@ def measure_reingest(ingestion: Ingestion, embedder: Embedder) -> dict[str, Any]
         "ratio": round(seconds / ingestion.seconds, 4),
         "command_seconds": round(command, 2),
         "command_ratio": round(command / ingestion.seconds, 4),
-        "lazy_process_seconds": round(lazy, 2),
-        "lazy_process_ratio": round(lazy / ingestion.seconds, 4),
         "passages": ingestion.passages,
     }
 
