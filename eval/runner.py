@@ -147,7 +147,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         questions = [q for q in questions if q.split == args.split]
     out: Path = args.out or DEFAULT_RESULTS
     index = args.index or (out.parent / f"index-{args.corpus.name}" if args.corpus else None)
-    settings = load_settings(args.config, corpus_dir=args.corpus, index_dir=index)
+    # An index named without its corpus is answered from as it is, never rebuilt from ./corpus behind its back.
+    auto_ingest = False if args.index is not None and args.corpus is None else None
+    settings = load_settings(args.config, corpus_dir=args.corpus, index_dir=index, auto_ingest=auto_ingest)
     embedder = _embedder()
     if args.corpus is not None:
         from bot.service import build_index
