@@ -40,20 +40,7 @@ AUXILIARIES = {
     "shall",
     "must",
 }
-DO_AUXILIARIES = {
-    "do",
-    "does",
-    "did",
-    "will",
-    "would",
-    "can",
-    "could",
-    "should",
-    "may",
-    "might",
-    "shall",
-    "must",
-}
+DO_AUXILIARIES = AUXILIARIES - {"is", "are", "was", "were", "has", "have", "had"}
 DETERMINERS = {"the", "a", "an"}
 CONNECTORS = ("and ", "also ", "so ", "then ", "but ", "what about ", "how about ", "and what about ")
 # Words that point back to something named earlier; "its"/"their" stand for "<subject>'s".
