@@ -17,15 +17,18 @@ from functools import lru_cache
 
 from bot.intent import (
     FULL_DATE,
+    LENGTH,
     QuestionPart,
+    asked_action,
     identifiers,
     names_an_agent,
     need_spans,
+    other_milestone,
     question_focus,
     question_parts,
     satisfies,
 )
-from bot.lexical import content_terms, terms_of
+from bot.lexical import content_terms, synonym_table, terms_of
 from bot.retrieval import Retrieval
 from bot.settings import AnswerSettings
 from bot.store import LoadedIndex
@@ -89,11 +92,7 @@ class ExtractiveAnswerer:
             return replace(self._abstain(_DONT_SAY, reason, hits), confidence=confidence)
         focus = question_focus(retrieval.question)
         focus_words = focus.split() if focus else []
-        asks_for_a_person = bool(re.match(r"\s*(who|whom)\b", retrieval.question, re.IGNORECASE))
-        if focus_words and (
-            not any(index.lexical.knows(word) for word in focus_words)
-            or (asks_for_a_person and not index.lexical.knows(focus_words[-1]))
-        ):
+        if focus_words and not _known(focus_words[-1], index):  # 'the minimum wage' where no wage is named
             reason = f"the documents never mention “{focus}”"
             return replace(self._abstain(_DONT_SAY, reason, hits), confidence=min(confidence, 0.0))
         chosen: list[Candidate] = []
@@ -138,11 +137,21 @@ class ExtractiveAnswerer:
         ranked = sorted(candidates, key=lambda c: -c.score)
         best_score = ranked[0].score
         wanted_ids = identifiers(retrieval.question)
+        action = asked_action(part.text)
+        action_terms = terms_of(action) if action else ()
         eligible = [
             c
             for c in ranked
             if c.score >= best_score * 0.75
             and _mentions_identifiers(c, wanted_ids)
+            and not (
+                part.need == "date"
+                and (
+                    _dates_another_milestone(c, question)
+                    or (not _has_date(c.text) and _only_intended(c.text, question))
+                )
+            )
+            and all(_matches(term, _passage_terms(c.passage), retrieval.alternatives) for term in action_terms)
             and (
                 part.need is None
                 or satisfies(_with_header(c), part.need, question, part.count)
@@ -211,6 +220,9 @@ class ExtractiveAnswerer:
                 agent_bonus = 0.5 if part.need == "name" and kind_match and names_an_agent(text, question) else 0.0
                 if part.need == "date" and kind_match and FULL_DATE.search(text):
                     agent_bonus = 0.25  # a day, month and year answers 'when' better than a year alone
+                if part.need == "duration" and kind_match:
+                    # 'how long' is answered by a length of time; two dates leave the sum to the reader
+                    agent_bonus = 0.5 if LENGTH.search(text) else -0.5
                 phrase = (
                     len(question_bigrams & _bigrams(sentence_terms)) / len(question_bigrams)
                     if question_bigrams
@@ -445,6 +457,37 @@ def _mentions_identifiers(candidate: Candidate, wanted: set[str]) -> bool:
         return True
     context = " ".join(filter(None, (_with_header(candidate), candidate.passage.section, candidate.passage.meta.title)))
     return all(re.search(rf"(?<![\d,.]){re.escape(value)}(?!\d)", context) for value in wanted)
+
+
+def _dates_another_milestone(candidate: Candidate, question: str) -> bool:
+    """Whether the date this sentence gives (its own, or else its record's or antecedent's) is that of another
+    milestone than the one asked about."""
+    if _has_date(candidate.text):
+        return other_milestone(candidate.text, question)
+    carrier = _with_header(candidate).removesuffix(candidate.text)
+    return other_milestone(carrier, question) or other_milestone(candidate.text, question)
+
+
+def _only_intended(text: str, question: str) -> bool:
+    """Whether the sentence names the question's event only as something wanted: 'calls on States to ratify
+    C190' does not say C190 was ratified, so its release date is not the date asked for."""
+    infinitive = re.compile(r"\bto\s+([a-z]+)")
+    intended = {t for match in infinitive.finditer(text.lower()) for t in terms_of(match.group(1))}
+    asked = set(terms_of(question)) - {t for match in infinitive.finditer(question) for t in terms_of(match.group(1))}
+    stated = set(terms_of(infinitive.sub(" ", text.lower())))
+    return bool((intended & asked) - stated)
+
+
+def _passage_terms(passage: Passage) -> frozenset[str]:
+    """The terms of a passage with its title and section: what the whole passage speaks of."""
+    return frozenset(terms_of(" ".join(filter(None, (passage.index_text, passage.meta.title, passage.section)))))
+
+
+def _known(word: str, index: LoadedIndex) -> bool:
+    """Whether the corpus uses the word, a typo of it, or an everyday synonym of it."""
+    if index.lexical.knows(word):
+        return True
+    return any(index.lexical.has(synonym) for term in terms_of(word) for synonym in synonym_table().get(term, ()))
 
 
 def _has_date(text: str) -> bool:

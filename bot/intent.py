@@ -26,6 +26,7 @@ Need = Literal[
     "list of names",
     "list",
     "place",
+    "contact",
 ]
 
 KIND_PATTERNS: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
@@ -146,6 +147,8 @@ def _part(text: str) -> QuestionPart:
     )
     if match:
         count = COUNT_WORDS[match.group(2)]
+    if CONTACT_QUESTION.search(lowered):
+        need = "contact"
     if need is None:
         if kind == "number":
             need = "number"
@@ -181,12 +184,16 @@ MONTH = (
     r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)"
 )
 DATE = re.compile(rf"\b(1[89]\d\d|20\d\d)\b|\b{MONTH}\b", re.IGNORECASE)
-DURATION = re.compile(
+LENGTH_OF_TIME = (
     r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|a|half|[a-z]+-and-a-half)"
     r"[\s-]+(years?|months?|weeks?|days?|hours?)\b"
-    r"|\b(1[89]\d\d|20\d\d)\s*(?:-|–|—|to|until|and)\s*(?:\d{1,2}\s+[A-Za-z]+\s+)?(1[89]\d\d|20\d\d)\b",
+)
+DURATION = re.compile(
+    LENGTH_OF_TIME
+    + r"|\b(1[89]\d\d|20\d\d)\s*(?:-|–|—|to|until|and)\s*(?:\d{1,2}\s+[A-Za-z]+\s+)?(1[89]\d\d|20\d\d)\b",
     re.IGNORECASE,
 )
+LENGTH = re.compile(LENGTH_OF_TIME, re.IGNORECASE)  # "a three-and-a-half year initiative", not a date range
 FULL_DATE = re.compile(
     rf"\b\d{{1,2}}\s+{MONTH}\s+\d{{4}}\b|\b{MONTH}\s+\d{{1,2}},?\s+\d{{4}}\b", re.IGNORECASE
 )
@@ -264,6 +271,8 @@ def satisfies(text: str, need: Need, question: str, count: int | None = None) ->
         return bool(_new(PLACE, text, question))
     if need == "name":
         return bool(_new(NAME, text, question))
+    if need == "contact":
+        return bool(CONTACT_DETAILS.search(text) and _new(NAME, text, question))
     if need == "list":
         items = len(re.findall(r",\s|;\s|\s(?:and|or)\s", text)) + 1
         return items >= (count or 2)
@@ -288,6 +297,7 @@ NEED_PATTERN: dict[Need, re.Pattern[str]] = {
     "list of names": NAME,
     "list": re.compile(r"[^,;]+"),
     "place": PLACE,
+    "contact": NAME,
 }
 
 
@@ -422,7 +432,56 @@ def _number_near(text: str, noun: str, question: str, window: int = 4) -> bool:
         and token not in labels
         and token.lower() not in question
     ]
-    return any(abs(n - m) <= window for n in number_positions for m in noun_positions)
+    predicate = _asked_predicate(question, noun)
+    return any(
+        (0 < m - n <= window or (0 < n - m <= window and not _counts_another(tokens, n)))
+        and (predicate is None or _same_predicate(tokens, n, predicate))
+        for n in number_positions
+        for m in noun_positions
+    )
+
+
+BE = frozenset({"are", "were", "is", "was", "been", "got", "get", "being"})
+
+
+def _asked_predicate(question: str, noun: str) -> frozenset[str] | None:
+    """The stems of what the counted things underwent: 'how many workers were injured' → injur (and synonyms)."""
+    from bot.lexical import synonym_table, terms_of
+
+    match = re.search(
+        rf"\b{re.escape(noun)}\s+(?:(?:have|has|had)\s+)?(?:are|were|is|was|been|got|get)\s+([a-z]+)", question
+    )
+    if not match:
+        return None
+    stems = set(terms_of(match.group(1)))
+    for stem in list(stems):
+        stems |= synonym_table().get(stem, frozenset())
+    return frozenset(stems) or None
+
+
+def _same_predicate(tokens: list[str], position: int, predicate: frozenset[str]) -> bool:
+    """False when the number's own clause says something else happened to them ('112 workers were killed'
+    does not count the injured)."""
+    from bot.lexical import terms_of
+
+    following = [token.lower() for token in tokens[position + 1 : position + 6]]
+    for i, token in enumerate(following[:-1]):
+        if token in BE:
+            said = set(terms_of(following[i + 1]))
+            return not said or bool(said & predicate)
+    return True
+
+
+def _counts_another(tokens: list[str], position: int) -> bool:
+    """Whether the number at `position` counts a word of its own ('launches four essential protocols'), so
+    it cannot be the count of a noun before it ('inspectors numbered 575 in 2020' can)."""
+    from bot.lexical import STOPWORDS
+
+    following = tokens[position + 1 : position + 2]
+    return bool(following) and following[0].isalpha() and following[0].lower() not in STOPWORDS | MAGNITUDES
+
+
+MAGNITUDES = frozenset({"hundred", "thousand", "million", "billion", "lakh", "crore", "percent", "per", "more"})
 
 
 IDENTIFIER = re.compile(r"\b(?:No\.?\s?|C\.?\s?|Convention\s+)(\d{2,4})\b|(?<![\d,.])(\d{1,3}(?:,\d{3})+|\d{3,})\b")
@@ -436,6 +495,13 @@ def identifiers(question: str) -> set[str]:
         if value and not YEAR.fullmatch(value):
             found.add(value)
     return found
+
+
+CONTACT_QUESTION = re.compile(
+    r"\b(who|whom)\b.*\b(contact|talk|speak|reach|call|ask|write|email|get in touch)\b|\bcontact (person|point)\b",
+    re.IGNORECASE,
+)
+CONTACT_DETAILS = re.compile(r"\b(contact|e-?mail|phone|tel|telephone|reach)\b|@|\[email", re.IGNORECASE)
 
 
 AGENT = re.compile(r"\b(?:by|with|between|from|and)\s+(?:the\s+)?$")
@@ -454,3 +520,47 @@ def names_an_agent(text: str, question: str) -> bool:
         if (len(before.split()) <= 2 and organisation) or AGENT.search(before):
             return True
     return False
+
+
+# Milestones in the life of a law or a project. A date given for one is not the date of another: a treaty
+# adopted in 1981 was not ratified in 1981, a project launched in 2016 does not end in 2016.
+MILESTONES = (
+    "adopt adopted adoption",
+    "ratify ratified ratifies ratification",
+    "sign signed signing",
+    "force effect",
+    "start started begin began begun launch launched commence commenced initiate initiated inaugurate",
+    "end ended ends finish finished conclude concluded expire expired wrap till",
+    "publish published",
+)
+
+
+LEGAL_ACTS = 4  # the first groups are acts of law: a date is only theirs when the text names the act
+
+
+def other_milestone(text: str, question: str) -> bool:
+    """Whether the text dates a different milestone from the one asked about ('When did Bangladesh ratify
+    C155?' against 'C155 was adopted in 1981'). A text that names no milestone is judged only when an act of
+    law is asked about: a ratification's date is never implied, a project's start often is."""
+    from bot.lexical import terms_of
+
+    groups = [frozenset(terms_of(group)) for group in MILESTONES]
+    asked = {i for i, group in enumerate(groups) if group & set(terms_of(question))}
+    said = {i for i, group in enumerate(groups) if group & set(terms_of(text))}
+    if not asked or asked & said:
+        return False
+    return bool(said) or any(i < LEGAL_ACTS for i in asked)
+
+
+LIGHT_VERBS = frozenset(
+    "is are was were be do does did can could should would will may might must has have had take takes took make "
+    "makes made get gets got give gives gave go goes went come comes came put set".split()
+)
+
+
+def asked_action(question: str) -> str | None:
+    """The verb of a 'who <verb> …' question ('Who owned the building?' → 'owned'), unless it says little."""
+    match = re.match(r"\s*who\s+([a-z]+)\b", question, re.IGNORECASE)
+    if not match or match.group(1).lower() in LIGHT_VERBS:
+        return None
+    return match.group(1).lower()

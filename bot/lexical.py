@@ -18,7 +18,7 @@ STOPWORDS = frozenset(
     off on once only or other our ours ourselves out over own same she should so some such than that the their
     theirs them themselves then there these they this those through to too under until up very was we were what
     when where which while who whom why will with would you your yours yourself yourselves whos whats wheres
-    hows tell please know stuff thing things also get got did does many much""".split()
+    hows tell please know stuff thing things also get got did does many much hey hi hello thanks thank""".split()
 )
 TOKEN = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 
@@ -154,6 +154,10 @@ class LexicalIndex:
         stem = _stemmer().stemWord
         return [stem(self.correct(token)) for token in words(text) if token not in STOPWORDS]
 
+    def has(self, term: str) -> bool:
+        """Whether the stemmed term occurs in some passage."""
+        return term in self._vocabulary
+
     def rank(self, terms: Sequence[str], limit: int) -> list[tuple[int, float]]:
         known = [self._vocabulary[term] for term in terms if term in self._vocabulary]
         if not known or self.size == 0:
@@ -201,7 +205,7 @@ SYNONYM_GROUPS = (
     "rule regulation law act",
     "check inspect examine audit",
     "accident incident mishap",
-    "injury harm",
+    "injury injure harm hurt wound",
     "death fatality die died dead kill killed",
     "danger hazard risk",
     "money budget funding cost",

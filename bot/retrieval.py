@@ -88,7 +88,8 @@ class HybridRetriever:
             result = index.collection.query(query_embeddings=[query_vector], n_results=candidates, include=[])
             dense_ids = list(result["ids"][0])
         if mode in ("hybrid", "lexical"):
-            lexical_ids = [index.passages[row].passage_id for row, _ in index.lexical.rank(terms, candidates)]
+            search_terms = terms + _stand_ins(terms, index)
+            lexical_ids = [index.passages[row].passage_id for row, _ in index.lexical.rank(search_terms, candidates)]
         fused = reciprocal_rank_fusion([dense_ids, lexical_ids], k=self._settings.rrf_k)
         dense_rank = {pid: rank for rank, pid in enumerate(dense_ids, start=1)}
         lexical_rank = {pid: rank for rank, pid in enumerate(lexical_ids, start=1)}
@@ -106,3 +107,13 @@ class HybridRetriever:
                 )
             )
         return Retrieval(question, expanded, query_vector, terms, tuple(hits), question_terms, alternatives)
+
+
+def _stand_ins(terms: tuple[str, ...], index: LoadedIndex) -> tuple[str, ...]:
+    """The corpus's synonyms of question words it never uses: 'wrap up' finds 'till' and 'end'."""
+    table = synonym_table()
+    found: dict[str, None] = {}
+    for term in terms:
+        if not index.lexical.has(term):
+            found.update(dict.fromkeys(s for s in sorted(table.get(term, ())) if index.lexical.has(s)))
+    return tuple(found)

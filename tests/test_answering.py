@@ -89,3 +89,66 @@ def test_a_sentence_that_refers_back_finds_what_it_refers_to(text: str, sentence
     passage = _passage(text)
     found = _antecedent(passage, passage.sentences[sentence])
     assert found == (passage.sentences[antecedent] if antecedent is not None else None)
+
+
+PIER_NOTES = """Pier safety notes
+
+The Dock Safety Convention was adopted by the Maritime Conference in 1999. It requires a ratifying state to keep a
+register of cranes. The Port Board calls on coastal states to ratify the Dock Safety Convention.
+
+Storm at Pier 9
+
+At least 14 dockers were killed and many more were injured when the storm hit Pier 9.
+The harbour inspectorate launches three new crane protocols each year.
+
+Pier renewal project
+
+The four-year renewal project rebuilt the north pier between 1 March 2015 and 30 June 2018, and it was funded by
+the Port Fund. The renewal partnership is set to continue till December 2030.
+
+Contacts
+
+For pier questions, please contact Officer Tom Reyes, tom.reyes@port.example.org.
+"""
+
+
+@pytest.fixture(scope="module")
+def pier_answerer(embedder, tmp_path_factory: pytest.TempPathFactory) -> QuestionAnswerer:  # type: ignore[no-untyped-def]
+    corpus = tmp_path_factory.mktemp("pier-corpus")
+    (corpus / "pier-notes.txt").write_text(PIER_NOTES, encoding="utf-8")
+    settings = settings_for(corpus, tmp_path_factory.mktemp("pier-index"))
+    build_index(settings, embedder)
+    return QuestionAnswerer.open(settings, embedder)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("When was the Dock Safety Convention adopted?", "1999"),
+        ("How many dockers were killed at Pier 9?", "14"),
+        ("How long did the pier renewal project take?", "four-year"),
+        ("who do i talk to about the piers", "Tom Reyes"),
+        ("when does the pier renewal partnership wrap up?", "December 2030"),
+        ("Who funded the pier renewal project?", "Port Fund"),
+    ],
+)
+def test_answers_match_the_event_asked_about(pier_answerer: QuestionAnswerer, question: str, expected: str) -> None:
+    answer = pier_answerer.ask(question)
+    assert not answer.abstained, answer.reason
+    assert expected in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "When did Norway ratify the Dock Safety Convention?",  # only its adoption is dated
+        "How many dockers were injured at Pier 9?",  # only the killed are counted
+        "How many harbour inspectors are there?",  # 'three' counts protocols, not inspectors
+        "Who owned the north pier?",  # nothing says anyone owned it
+        "What is the docker wage at Pier 9?",  # no wage is mentioned anywhere
+    ],
+)
+def test_near_misses_of_the_event_are_refused(pier_answerer: QuestionAnswerer, question: str) -> None:
+    answer = pier_answerer.ask(question)
+    assert answer.abstained, answer.text
+    assert answer.reason

@@ -152,3 +152,61 @@ def test_names_an_agent(text: str, expected: bool) -> None:
 )
 def test_identifiers(question: str, found: set[str]) -> None:
     assert identifiers(question) == found
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "expected"),
+    [
+        ("The convention was adopted in 1999.", "when did norway ratify the convention", True),
+        ("Norway ratified the convention in 2004.", "when did norway ratify the convention", False),
+        ("The convention is supplemented by Recommendation 1999.", "when did norway ratify the convention", True),
+        ("Since its launch in 2016, the project grew.", "when does the project wrap up", True),
+        ("The project runs till 2030.", "when does the project end", False),
+        ("Project X\n\n1 May 2014 - 31 May 2016", "when did project x start", False),
+    ],
+)
+def test_a_date_of_another_milestone_is_not_the_one_asked(text: str, question: str, expected: bool) -> None:
+    from bot.intent import other_milestone
+
+    assert other_milestone(text, question) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "expected"),
+    [
+        ("The inspectorate launches four new protocols.", "how many inspectors are there", False),
+        ("The inspectors numbered 575 in 2020.", "how many inspectors are there", True),
+        ("At least 14 dockers were killed and many were injured.", "how many dockers were injured", False),
+        ("At least 14 dockers were hurt in the storm.", "how many dockers were injured", True),
+        ("At least 14 dockers were killed in the storm.", "how many dockers were killed", True),
+    ],
+)
+def test_a_count_must_count_what_was_asked(text: str, question: str, expected: bool) -> None:
+    assert satisfies(text, "number", question) is expected
+
+
+@pytest.mark.parametrize(
+    ("question", "need"),
+    [
+        ("who do i talk to about cranes", "contact"),
+        ("Who should I contact about the ferry rules?", "contact"),
+        ("Who inspects cranes?", "name"),
+    ],
+)
+def test_asking_whom_to_contact_needs_a_contact(question: str, need: str) -> None:
+    assert question_parts(question)[0].need == need
+
+
+def test_a_contact_needs_a_name_and_a_way_to_reach_them() -> None:
+    assert satisfies("For crane questions, please contact Inspector Lena Marsh.", "contact", "who do i talk to")
+    assert not satisfies("Lena Marsh inspects cranes.", "contact", "who do i talk to")
+
+
+@pytest.mark.parametrize(
+    ("question", "action"),
+    [("Who owned the mill?", "owned"), ("Who took part in the forum?", None), ("Who is the head?", None)],
+)
+def test_the_action_of_a_who_question(question: str, action: str | None) -> None:
+    from bot.intent import asked_action
+
+    assert asked_action(question) == action
