@@ -20,13 +20,16 @@ from bot.intent import (
     LENGTH,
     QuestionPart,
     asked_action,
+    full_dates,
     identifiers,
     names_an_agent,
     need_spans,
     other_milestone,
+    proper_names,
     question_focus,
     question_parts,
     satisfies,
+    spelled_out,
 )
 from bot.lexical import content_terms, synonym_table, terms_of
 from bot.retrieval import Retrieval
@@ -92,8 +95,15 @@ class ExtractiveAnswerer:
             return replace(self._abstain(_DONT_SAY, reason, hits), confidence=confidence)
         focus = question_focus(retrieval.question)
         focus_words = focus.split() if focus else []
+        short = spelled_out(retrieval.question)
+        if short and short.lower() not in {known.lower() for known in index.manifest.acronyms}:
+            reason = f"the documents never spell out “{short}”"
+            return replace(self._abstain(_DONT_SAY, reason, hits), confidence=min(confidence, 0.0))
+        unknown = [name for name in proper_names(retrieval.question) if not index.lexical.knows_name(name)]
         if focus_words and not _known(focus_words[-1], index):  # 'the minimum wage' where no wage is named
-            reason = f"the documents never mention “{focus}”"
+            unknown.insert(0, focus)
+        if unknown:
+            reason = f"the documents never mention “{unknown[0]}”"
             return replace(self._abstain(_DONT_SAY, reason, hits), confidence=min(confidence, 0.0))
         chosen: list[Candidate] = []
         unanswered: list[QuestionPart] = []
@@ -137,13 +147,14 @@ class ExtractiveAnswerer:
         ranked = sorted(candidates, key=lambda c: -c.score)
         best_score = ranked[0].score
         wanted_ids = identifiers(retrieval.question)
+        wanted_dates = full_dates(retrieval.question)
         action = asked_action(part.text)
         action_terms = terms_of(action) if action else ()
         eligible = [
             c
             for c in ranked
             if c.score >= best_score * 0.75
-            and _mentions_identifiers(c, wanted_ids)
+            and _mentions_identifiers(c, wanted_ids, wanted_dates)
             and not (
                 part.need == "date"
                 and (
@@ -155,6 +166,7 @@ class ExtractiveAnswerer:
             and (
                 part.need is None
                 or satisfies(_with_header(c), part.need, question, part.count)
+                or (part.need == "name" and _names_the_actor(c.text, action_terms, question))
                 or (
                     c.text.rstrip().endswith(":")
                     and satisfies(_with_items(c.passage, c.span), part.need, question, part.count)
@@ -451,12 +463,15 @@ def _antecedent(passage: Passage, span: Span) -> Span | None:
     return None
 
 
-def _mentions_identifiers(candidate: Candidate, wanted: set[str]) -> bool:
-    """Whether every number that names a thing in the question ('Convention No. 187') stands by the sentence."""
-    if not wanted:
+def _mentions_identifiers(candidate: Candidate, wanted: set[str], dates: set[tuple[int, str, int]]) -> bool:
+    """Whether every number that names a thing in the question ('Convention No. 187') and every full date
+    ('the release of 4 May 2021') stands by the sentence."""
+    if not wanted and not dates:
         return True
     context = " ".join(filter(None, (_with_header(candidate), candidate.passage.section, candidate.passage.meta.title)))
-    return all(re.search(rf"(?<![\d,.]){re.escape(value)}(?!\d)", context) for value in wanted)
+    return all(re.search(rf"(?<![\d,.]){re.escape(value)}(?!\d)", context) for value in wanted) and dates <= (
+        full_dates(context)
+    )
 
 
 def _dates_another_milestone(candidate: Candidate, question: str) -> bool:
@@ -476,6 +491,18 @@ def _only_intended(text: str, question: str) -> bool:
     asked = set(terms_of(question)) - {t for match in infinitive.finditer(question) for t in terms_of(match.group(1))}
     stated = set(terms_of(infinitive.sub(" ", text.lower())))
     return bool((intended & asked) - stated)
+
+
+def _names_the_actor(text: str, action_terms: tuple[str, ...], question: str) -> bool:
+    """Whether words the question lacks stand before the asked action: 'ILO specialists at the headquarters
+    manage projects' answers 'who manages the projects?' though it names no one."""
+    if not action_terms:
+        return False
+    asked = set(terms_of(question))
+    for match in WORD.finditer(text):
+        if any(_matches(term, frozenset(terms_of(match.group(0)))) for term in action_terms):
+            return bool(set(terms_of(text[: match.start()])) - asked)
+    return False
 
 
 def _passage_terms(passage: Passage) -> frozenset[str]:

@@ -190,7 +190,9 @@ def ingest(
                                              text_hashes.get(doc_id, ""))
                        for doc_id, passages in by_document.items()},
             passage_count=len(ordered),
-            acronyms=learn_acronyms(p.text for p in ordered),
+            acronyms=learn_acronyms(  # headings define acronyms too: '“Advancing Decent Work” (ADWiB)'
+                [*(p.text for p in ordered), *dict.fromkeys(p.section for p in ordered if p.section)]
+            ),
             built_at=time.time(),
             build=build.name,
             collection=f"passages-{build.name}",

@@ -31,7 +31,13 @@ Need = Literal[
 
 KIND_PATTERNS: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
     ("frequency", re.compile(r"\b(how often|how frequently|how many times)\b")),
-    ("duration", re.compile(r"\b(how long|for how many (years|months)|what duration|over how long)\b")),
+    (
+        "duration",
+        re.compile(
+            r"\b(how long|for how many (years|months)|what duration|over how long|(what|which) length of time|"
+            r"how much time|over what (period|time)|for what (period|length))\b"
+        ),
+    ),
     (
         "date",
         re.compile(
@@ -75,15 +81,27 @@ KIND_PATTERNS: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
     ),
 )
 
+LEADING_KINDS: tuple[tuple[AnswerKind, str], ...] = (
+    ("frequency", "how many times"),
+    ("number", "how many"),
+    ("number", "how much"),
+    ("duration", "how long"),
+    ("frequency", "how often"),
+)
+LEADING_KIND = re.compile(
+    r"\W*(?:and\s+|so\s+|roughly\s+|about\s+)?(how many times|how many|how much|how long|how often)\b"
+)
+
 NEED_PATTERNS: tuple[tuple[Need, re.Pattern[str]], ...] = (
     ("email", re.compile(r"\be-?mail\b")),
     ("phone", re.compile(r"\b(phone|telephone|hotline number|helpline number|mobile number|fax)\b")),
-    ("web address", re.compile(r"\b(url|web address|website address|link to)\b")),
+    ("web address", re.compile(r"\b(url|web ?(site )?(address|link)|link(?!\s+(between|with)))\b")),
     (
         "amount of money",
         re.compile(
             r"\b(budget|cost|costs|how much money|funding amount|worth|contribut\w* how much|"
-            r"how much .*\b(contribut\w*|spen[dt]|give|gave|fund\w*|pa(y|id)|invest\w*))\b"
+            r"how much .*\b(contribut\w*|spen[dt]|give|gave|fund\w*|pa(y|id)|invest\w*|get|gets|receive\w*|earn\w*)|"
+            r"in (taka|dollars|euros?|kroner|usd|eur|dkk|bdt))\b"
         ),
     ),
     ("percentage", re.compile(r"\b(percentage|per ?cent|what share|what proportion)\b|%")),
@@ -123,6 +141,9 @@ class QuestionPart:
 def answer_kind(question: str) -> AnswerKind:
     """The kind of answer a question wants, e.g. 'How many inspections…' → 'number'."""
     lowered = question.lower()
+    leading = LEADING_KIND.match(lowered)
+    if leading:  # 'How many workers were inside when it collapsed?' counts; its 'when' is not the question
+        return next(kind for kind, phrase in LEADING_KINDS if leading.group(1).startswith(phrase))
     for kind, pattern in KIND_PATTERNS:
         if pattern.search(lowered):
             return kind
@@ -166,6 +187,8 @@ def _part(text: str) -> QuestionPart:
             need = "place"
         elif kind == "entity" and re.search(r"\b(who|whom|whose|which|where)\b", lowered):
             need = "name"
+        elif kind in ("list", "entity") and NAMED_THINGS.search(lowered):  # 'adwib funders?'
+            need = "list of names"
         elif kind == "list" and NAMED_THINGS.search(lowered):
             need = "list of names"
         elif kind == "list" and count and count >= 2:
@@ -197,6 +220,16 @@ LENGTH = re.compile(LENGTH_OF_TIME, re.IGNORECASE)  # "a three-and-a-half year i
 FULL_DATE = re.compile(
     rf"\b\d{{1,2}}\s+{MONTH}\s+\d{{4}}\b|\b{MONTH}\s+\d{{1,2}},?\s+\d{{4}}\b", re.IGNORECASE
 )
+def full_dates(text: str) -> set[tuple[int, str, int]]:
+    """The day-month-year dates in a text, as (day, month's first three letters, year)."""
+    found = set()
+    for match in re.finditer(rf"\b(\d{{1,2}})\s+{MONTH}\s+(\d{{4}})\b", text, re.IGNORECASE):
+        found.add((int(match.group(1)), match.group(2)[:3].lower(), int(match.group(3))))
+    for match in re.finditer(rf"\b{MONTH}\s+(\d{{1,2}}),?\s+(\d{{4}})\b", text, re.IGNORECASE):
+        found.add((int(match.group(2)), match.group(1)[:3].lower(), int(match.group(3))))
+    return found
+
+
 FREQUENCY = re.compile(
     r"\b(once|twice|thrice|\w+ times|every|each|daily|weekly|monthly|quarterly|annually|"
     r"yearly|per (year|month|week|day)|a (year|month|week|day))\b",
@@ -433,12 +466,16 @@ def _number_near(text: str, noun: str, question: str, window: int = 4) -> bool:
         and token.lower() not in question
     ]
     predicate = _asked_predicate(question, noun)
-    return any(
-        (0 < m - n <= window or (0 < n - m <= window and not _counts_another(tokens, n)))
-        and (predicate is None or _same_predicate(tokens, n, predicate))
-        for n in number_positions
-        for m in noun_positions
-    )
+    for n in number_positions:
+        said = _predicate_of(tokens, n, predicate) if predicate else None
+        if said is False:
+            continue
+        for m in noun_positions:
+            if 0 < m - n <= window or (0 < n - m <= window and not _counts_another(tokens, n)):
+                return True
+            if said and 0 < n - m <= 2 * window:  # '1,100 people were killed and about 2,500 were injured'
+                return True
+    return False
 
 
 BE = frozenset({"are", "were", "is", "was", "been", "got", "get", "being"})
@@ -459,17 +496,17 @@ def _asked_predicate(question: str, noun: str) -> frozenset[str] | None:
     return frozenset(stems) or None
 
 
-def _same_predicate(tokens: list[str], position: int, predicate: frozenset[str]) -> bool:
-    """False when the number's own clause says something else happened to them ('112 workers were killed'
-    does not count the injured)."""
+def _predicate_of(tokens: list[str], position: int, predicate: frozenset[str]) -> bool | None:
+    """Whether the number's own clause says the asked thing happened to them: False for '112 workers were
+    killed' when the injured are counted, True for '2,500 were injured', None when it says nothing."""
     from bot.lexical import terms_of
 
     following = [token.lower() for token in tokens[position + 1 : position + 6]]
     for i, token in enumerate(following[:-1]):
         if token in BE:
             said = set(terms_of(following[i + 1]))
-            return not said or bool(said & predicate)
-    return True
+            return bool(said & predicate) if said else None
+    return None
 
 
 def _counts_another(tokens: list[str], position: int) -> bool:
@@ -558,9 +595,55 @@ LIGHT_VERBS = frozenset(
 )
 
 
+VAGUE_VERBS = frozenset(
+    "happened occurred called named based located related concerned used needed required mentioned described "
+    "listed stated said reported given known seen involved affected included".split()
+)
+
+
 def asked_action(question: str) -> str | None:
-    """The verb of a 'who <verb> …' question ('Who owned the building?' → 'owned'), unless it says little."""
-    match = re.match(r"\s*who\s+([a-z]+)\b", question, re.IGNORECASE)
-    if not match or match.group(1).lower() in LIGHT_VERBS:
+    """The verb of a 'who <verb> …' or 'which <noun> <verb>ed …' question ('Who owned the building?',
+    'Which donor funded it?' → 'owned', 'funded'), unless it says little or a date range would imply it."""
+    from bot.lexical import terms_of
+
+    match = re.match(r"\s*who\s+(?:[a-z]+ly\s+)?([a-z]+)\b", question, re.IGNORECASE) or re.match(
+        r"\s*(?:which|what)\s+(?:[a-z'’-]+\s+){1,3}?([a-z]+ed)\b", question, re.IGNORECASE
+    )
+    if not match or re.match(r"\s+(up|with|out|in|on|off|together|over|into)\b", question[match.end() :]):
+        return None  # a phrasal verb ('teamed up with') is said in other words
+    verb = match.group(1).lower()
+    milestones = {term for group in MILESTONES for term in terms_of(group)}
+    if verb in LIGHT_VERBS | VAGUE_VERBS or set(terms_of(verb)) & milestones:
         return None
-    return match.group(1).lower()
+    return verb
+
+
+STANDS_FOR = re.compile(
+    r"\bwhat\s+(?:does|do|did)\s+(?:the\s+)?(?P<short>[A-Za-z][\w&-]{1,11})\s+(?:stand\s+for|abbreviate)"
+    r"|\b(?:full\s+form|long\s+form|expansion)\s+of\s+(?:the\s+)?(?P<short2>[A-Za-z][\w&-]{1,11})\b",
+    re.IGNORECASE,
+)
+
+
+def spelled_out(question: str) -> str | None:
+    """The acronym a question asks to spell out ('What does DIFE stand for?' → 'DIFE')."""
+    match = STANDS_FOR.search(question)
+    if not match:
+        return None
+    short = match.group("short") or match.group("short2")
+    return short if sum(ch.isupper() for ch in short) >= 2 else None
+
+
+NAME_WORD = re.compile(r"(?<![\w'’-])[A-Z][\w’'-]*")
+
+
+def proper_names(question: str) -> list[str]:
+    """The capitalised words of a question that do not open one of its sentences: the names it is about,
+    hyphenated ones in parts ('DWEA-DIFE' → 'DWEA', 'DIFE')."""
+    names = []
+    for match in NAME_WORD.finditer(question):
+        if not question[: match.start()].strip() or re.search(r"[.?!:]\s*$", question[: match.start()]):
+            continue
+        word = match.group(0).rstrip("'’").removesuffix("’s").removesuffix("'s")
+        names += [part for part in re.split(r"[-’']", word) if part[:1].isupper() and not NOT_NAMES.fullmatch(part)]
+    return names

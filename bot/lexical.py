@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import re
@@ -71,6 +72,7 @@ class LexicalIndex:
         self.size = size
         self._by_deletion: dict[str, set[str]] | None = None
         self._prefixes: set[str] | None = None
+        self._sorted_vocabulary: list[str] | None = None
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> LexicalIndex:
@@ -148,6 +150,18 @@ class LexicalIndex:
         if self._prefixes is None:
             self._prefixes = {term[:6] for term in self._vocabulary if len(term) >= 6}
         return len(stem) >= 6 and stem[:6] in self._prefixes
+
+    def knows_name(self, name: str) -> bool:
+        """Whether the corpus names this (a typo away, or as the start of a longer word: 'Asia' in 'Asian')."""
+        if self.knows(name):
+            return True
+        stem = _stemmer().stemWord(name.lower())
+        if len(stem) < 4:
+            return False
+        if self._sorted_vocabulary is None:
+            self._sorted_vocabulary = sorted(self._vocabulary)
+        position = bisect.bisect_left(self._sorted_vocabulary, stem)
+        return position < len(self._sorted_vocabulary) and self._sorted_vocabulary[position].startswith(stem)
 
     def query_terms(self, text: str) -> list[str]:
         """The question's content terms, typos corrected against the corpus vocabulary, stemmed."""

@@ -94,7 +94,7 @@ def test_a_sentence_that_refers_back_finds_what_it_refers_to(text: str, sentence
 PIER_NOTES = """Pier safety notes
 
 The Dock Safety Convention was adopted by the Maritime Conference in 1999. It requires a ratifying state to keep a
-register of cranes. The Port Board calls on coastal states to ratify the Dock Safety Convention.
+register of cranes in the PFX format. The Port Board calls on coastal states to ratify the Dock Safety Convention.
 
 Storm at Pier 9
 
@@ -152,3 +152,19 @@ def test_near_misses_of_the_event_are_refused(pier_answerer: QuestionAnswerer, q
     answer = pier_answerer.ask(question)
     assert answer.abstained, answer.text
     assert answer.reason
+
+
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        ("What does PFX stand for?", "never spell out"),
+        ("How many dockers were killed at Pier 9 in Chattogram?", "never mention"),
+        ("What did the Port Board say on 4 May 2021?", "no sentence answers it"),
+    ],
+)
+def test_questions_about_what_the_documents_never_name_are_refused(
+    pier_answerer: QuestionAnswerer, question: str, reason: str
+) -> None:
+    answer = pier_answerer.ask(question)
+    assert answer.abstained, answer.text
+    assert reason in (answer.reason or "")

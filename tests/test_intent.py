@@ -210,3 +210,35 @@ def test_the_action_of_a_who_question(question: str, action: str | None) -> None
     from bot.intent import asked_action
 
     assert asked_action(question) == action
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "need"),
+    [
+        ("How many dockers were on the pier when it collapsed?", "number", "number"),
+        ("How many times a year are cranes inspected?", "frequency", "frequency"),
+        ("Over what length of time will the pier be rebuilt?", "duration", "duration"),
+        ("whats the website link for the ferry rules", "definition", "web address"),
+        ("What is the link between rest and safety?", "definition", None),
+        ("how much sick pay in taka does a docker get", "number", "amount of money"),
+        ("pier funders pls", "entity", "list of names"),
+    ],
+)
+def test_kind_and_need_of_harder_wordings(question: str, kind: str, need: str | None) -> None:
+    part = question_parts(question)[0]
+    assert (part.kind, part.need) == (kind, need)
+
+
+def test_names_spelled_out_and_named() -> None:
+    from bot.intent import full_dates, proper_names, spelled_out
+
+    assert spelled_out("What does HSB stand for?") == "HSB"
+    assert spelled_out("What is the full form of NOSHTRI?") == "NOSHTRI"
+    assert spelled_out("What does safety stand for?") is None
+    assert proper_names("Which ports? Name them. Did the EU-backed DWEA-DIFE team visit Chattogram’s pier?") == [
+        "EU",
+        "DWEA",
+        "DIFE",
+        "Chattogram",
+    ]
+    assert full_dates("the notes of 4 May 2021 and of June 3, 2020") == {(4, "may", 2021), (3, "jun", 2020)}
