@@ -18,6 +18,7 @@ from functools import lru_cache
 from bot.intent import (
     FULL_DATE,
     LENGTH,
+    Need,
     QuestionPart,
     asked_action,
     full_dates,
@@ -107,13 +108,15 @@ class ExtractiveAnswerer:
             return replace(self._abstain(_DONT_SAY, reason, hits), confidence=min(confidence, 0.0))
         chosen: list[Candidate] = []
         unanswered: list[QuestionPart] = []
+        options: list[list[Candidate]] = []
         for number, part in enumerate(parts):
             part_retrieval = retrieval.parts[number] if len(retrieval.parts) == len(parts) else retrieval
-            answer_for_part = self._answer_part(part, whole, part_retrieval, index, weights, candidates, chosen)
-            if answer_for_part is None:
+            options.append(self._answer_part(part, whole, part_retrieval, index, weights, candidates))
+        for part, picked in zip(parts, _distinct_answers(parts, options, retrieval.expanded.lower()), strict=True):
+            if picked is None:
                 unanswered.append(part)
-            elif answer_for_part not in chosen:
-                chosen.append(answer_for_part)
+            elif all((c.passage.passage_id, c.span) != (picked.passage.passage_id, picked.span) for c in chosen):
+                chosen.append(picked)
         if unanswered and unanswered[0] is parts[0]:
             chosen = []  # the main question has no answer; an answer to a side question would mislead
         if not chosen:
@@ -136,9 +139,8 @@ class ExtractiveAnswerer:
         index: LoadedIndex,
         weights: dict[str, float],
         candidates: list[Candidate],
-        chosen: list[Candidate],
-    ) -> Candidate | None:
-        """The best sentence for one part of the question, or None when no sentence has what it needs."""
+    ) -> list[Candidate]:
+        """The sentences that answer one part of the question, best first; none when none has what it needs."""
         question = retrieval.expanded.lower()
         if part is not whole and part.text != whole.text:
             own_terms = tuple(index.lexical.query_terms(part.text))
@@ -173,9 +175,7 @@ class ExtractiveAnswerer:
                 )
             )
         ]
-        if not eligible:
-            return None
-        return eligible[0]
+        return eligible
 
     def _candidates(
         self, retrieval: Retrieval, index: LoadedIndex, part: QuestionPart, weights: dict[str, float]
@@ -398,6 +398,43 @@ def _answer_near_question_words(
     return 1.0 if best <= 3 else 0.5 if best <= 8 else 0.0
 
 
+def _distinct_answers(
+    parts: tuple[QuestionPart, ...], options: list[list[Candidate]], question: str
+) -> list[Candidate | None]:
+    """Each part's best sentence; when two parts asking for the same kind of detail would share a sentence that
+    holds only one such detail ('how many are in child labour, and how many more are at risk?'), the part
+    whose next-best sentence is closer to its best takes that one instead."""
+    picks: list[Candidate | None] = [found[0] if found else None for found in options]
+    pairs = [(i, j) for i in range(len(parts)) for j in range(i + 1, len(parts))]
+    for i, j in pairs:
+        shared, other, need = picks[i], picks[j], parts[i].need
+        if shared is None or other is None or need is None or parts[j].need != need:
+            continue
+        if (shared.passage.passage_id, shared.span) != (other.passage.passage_id, other.span):
+            continue
+        if _detail_count(shared.text, need, question) >= 2:
+            continue
+        closeness = {
+            k: options[k][1].score / options[k][0].score
+            for k in (i, j)
+            if len(options[k]) > 1 and options[k][0].score > 0
+        }
+        if closeness:
+            giver = max(closeness, key=lambda k: closeness[k])
+            picks[giver] = options[giver][1]
+    return picks
+
+
+def _detail_count(text: str, need: Need, question: str) -> int:
+    """How many details of a kind a sentence holds, words of one detail ('nine million') counted once."""
+    count, end = 0, -1
+    for start, stop in need_spans(text, need, question):
+        if end < 0 or text[end:start].strip():
+            count += 1
+        end = stop
+    return count
+
+
 def _merged_hits(*rankings: tuple[Hit, ...]) -> tuple[Hit, ...]:
     """The hits of several retrievals, each passage once, in the order first seen."""
     seen: set[str] = set()
@@ -438,7 +475,7 @@ def _with_header(candidate: Candidate) -> str:
     return "\n".join(part for part in parts if part)
 
 
-ANAPHOR = re.compile(r"^(It|Its|They|Their|He|She|His|Her)\b")
+ANAPHOR = re.compile(r"^(It|Its|They|Their|He|She|His|Her|Both|These|Those)\b")
 
 
 DEFINITE = re.compile(r"^The ([a-z]+)\b")

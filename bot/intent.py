@@ -108,8 +108,8 @@ NEED_PATTERNS: tuple[tuple[Need, re.Pattern[str]], ...] = (
 )
 
 PART_SPLIT = re.compile(
-    r"(?:,\s*|\s+)(?:and|but|also|plus)\s+(?=(?:how|what|when|which|who|whom|whose|where|why|until|in which|"
-    r"over how|for how)\b)|[;?]\s+(?=\w)",
+    r"(?:,\s*|\s+)(?:and|but|also|plus)\s+(?=(?:(?:in|for|by|at|on|from|to|with|of|over|since|until)\s+)?"
+    r"(?:how|what|when|which|who|whom|whose|where|why|until)\b)|[;?]\s+(?=\w)",
     re.IGNORECASE,
 )
 NAMED_THINGS = re.compile(
@@ -188,8 +188,6 @@ def _part(text: str) -> QuestionPart:
         elif kind == "entity" and re.search(r"\b(who|whom|whose|which|where)\b", lowered):
             need = "name"
         elif kind in ("list", "entity") and NAMED_THINGS.search(lowered):  # 'adwib funders?'
-            need = "list of names"
-        elif kind == "list" and NAMED_THINGS.search(lowered):
             need = "list of names"
         elif kind == "list" and count and count >= 2:
             need = "list"
@@ -445,7 +443,11 @@ COUNTED = re.compile(
 def counted_noun(question: str) -> str | None:
     """What a 'how many X …' question counts: 'how many labour inspectors does DIFE employ' → 'inspectors'."""
     match = COUNTED.search(question.lower())
-    return match.group("noun") if match else None
+    from bot.lexical import STOPWORDS
+
+    if not match or match.group("noun") in STOPWORDS | {"additional", "else"}:
+        return None  # 'how many more are at risk' names nothing to count
+    return match.group("noun")
 
 
 def _number_near(text: str, noun: str, question: str, window: int = 4) -> bool:

@@ -168,3 +168,19 @@ def test_questions_about_what_the_documents_never_name_are_refused(
     answer = pier_answerer.ask(question)
     assert answer.abstained, answer.text
     assert reason in (answer.reason or "")
+
+
+def test_two_counts_are_not_answered_by_one_sentence_holding_one_count() -> None:
+    from bot.answering import Candidate, _distinct_answers
+    from bot.intent import question_parts
+
+    passage = _passage("Storm toll rises to 40 dockers. Unions warn 12 more dockers are at risk.")
+    toll, risk = (
+        Candidate(0, passage, span, passage.sentence_text(span), score, 0.5, frozenset())
+        for span, score in zip(passage.sentences, (0.9, 1.0), strict=True)
+    )
+    question = "How many dockers died in the storm, and how many more are at risk?"
+    parts = question_parts(question)
+    picks = _distinct_answers(parts, [[risk, toll], [risk]], question.lower())
+    assert picks == [toll, risk]
+    assert _distinct_answers(parts, [[risk], [risk]], question.lower()) == [risk, risk]  # nothing else to give

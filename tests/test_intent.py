@@ -242,3 +242,21 @@ def test_names_spelled_out_and_named() -> None:
         "Chattogram",
     ]
     assert full_dates("the notes of 4 May 2021 and of June 3, 2020") == {(4, "may", 2021), (3, "jun", 2020)}
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        ("When did the pier open, and in what year did it close?", 2),
+        ("Who runs the port, and for what reason?", 2),
+        ("What is the pier for and who uses it?", 2),
+        ("How many cranes and boilers are there?", 1),
+    ],
+)
+def test_question_parts_split_at_a_second_question(question: str, parts: int) -> None:
+    assert len(question_parts(question)) == parts
+
+
+def test_how_many_more_names_nothing_to_count() -> None:
+    assert counted_noun("how many more are at risk") is None
+    assert counted_noun("how many dockers were hurt") == "dockers"
