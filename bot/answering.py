@@ -261,15 +261,23 @@ class ExtractiveAnswerer:
     def _complete(
         self, chosen: list[Candidate], candidates: list[Candidate], weights: dict[str, float]
     ) -> list[Candidate]:
-        """Add the sentences that carry question words the answer lacks, or continue it in the same passage."""
+        """Add the sentences that carry question words the answer lacks or continue it in the same passage, then,
+        while words remain, a second sentence that answers as well as the first ('developed 33 guidelines' and
+        'developed 8 courses' for 'what did the teams make?')."""
         best = chosen[0]
         covered = set().union(*(c.terms for c in chosen))
         total = sum(weights.values()) or 1.0
-        for candidate in sorted(candidates, key=lambda c: -c.score):
-            if len(chosen) >= self._settings.max_sentences or candidate.score < best.score * 0.8:
-                break
-            if any((c.passage.passage_id, c.span) == (candidate.passage.passage_id, candidate.span) for c in chosen):
-                continue
+        ranked = [c for c in sorted(candidates, key=lambda c: -c.score) if c.score >= best.score * 0.8]
+
+        def fits(candidate: Candidate) -> bool:
+            words = sum(len(c.text.split()) for c in chosen) + len(candidate.text.split())
+            return (
+                len(chosen) < self._settings.max_sentences
+                and words <= self._settings.max_answer_words
+                and all((c.passage.passage_id, c.span) != (candidate.passage.passage_id, candidate.span) for c in chosen)
+            )
+
+        for candidate in ranked:
             gain = sum(w for t, w in weights.items() if t in candidate.terms and t not in covered)
             follows = (
                 candidate.passage.passage_id == best.passage.passage_id
@@ -277,10 +285,14 @@ class ExtractiveAnswerer:
                 == candidate.passage.sentences.index(best.span) + 1
                 and candidate.score >= best.score * 0.9
             )
-            words = sum(len(c.text.split()) for c in chosen) + len(candidate.text.split())
-            if (gain >= 0.25 * total or follows) and words <= self._settings.max_answer_words:
+            if (gain >= 0.25 * total or follows) and fits(candidate):
                 chosen.append(candidate)
                 covered |= candidate.terms
+        for candidate in ranked:
+            short = sum(len(c.text.split()) for c in chosen) + len(candidate.text.split()) <= 45
+            if candidate.score >= best.score * 0.95 and candidate.coverage >= best.coverage and short and fits(candidate):
+                chosen.append(candidate)
+                break
         return chosen
 
     @staticmethod
