@@ -72,6 +72,7 @@ class ExtractiveAnswerer:
         self._settings = settings
         self._max_citations = max_citations
         self._weights = {**DEFAULT_WEIGHTS, **(weights or {})}
+        self._topics: tuple[LoadedIndex, dict[tuple[str, str], frozenset[str]]] | None = None
 
     def answer(self, retrieval: Retrieval, index: LoadedIndex) -> Answer:
         hits = retrieval.hits
@@ -148,6 +149,9 @@ class ExtractiveAnswerer:
             candidates = self._candidates(retrieval, index, part, part_weights)
         ranked = sorted(candidates, key=lambda c: -c.score)
         best_score = ranked[0].score
+        if part.need == "contact":  # who to contact is judged among the contacts, each by the topic it sits under
+            contacts = [c for c in ranked if c.coverage >= 0.25 and satisfies(c.text, "contact", question)]
+            best_score = contacts[0].score if contacts else best_score
         wanted_ids = identifiers(retrieval.question)
         wanted_dates = full_dates(retrieval.question)
         action = asked_action(part.text)
@@ -194,6 +198,7 @@ class ExtractiveAnswerer:
             row = index.row_of[passage.passage_id]
             similarities = index.sentence_vectors_of(row) @ retrieval.query_vector
             context_terms = frozenset(terms_of(" ".join(filter(None, (passage.meta.title, passage.section)))))
+            topic_terms = self._topic_terms(index).get(_topic_of(passage), frozenset())
             header_text = passage.sentence_text(passage.header) if passage.header else ""
             label = LABEL.match(passage.text)
             header_terms = frozenset(terms_of(header_text + " " + (label.group(1) if label else "")))
@@ -213,8 +218,15 @@ class ExtractiveAnswerer:
                 in_context = {
                     t for t in weights if t not in matched | in_header and _matches(t, context_terms, alternatives)
                 }
+                in_topic = {
+                    t
+                    for t in weights
+                    if t not in matched | in_header | in_context and _matches(t, topic_terms, alternatives)
+                }
                 coverage = (
-                    sum(weights[t] for t in matched | in_header) + 0.5 * sum(weights[t] for t in in_context)
+                    sum(weights[t] for t in matched | in_header)
+                    + 0.5 * sum(weights[t] for t in in_context)
+                    + 0.15 * sum(weights[t] for t in in_topic)
                 ) / total_weight
                 novelty = len(terms - novelty_terms) / len(terms) if terms else 0.0
                 kind_match = (
@@ -257,6 +269,21 @@ class ExtractiveAnswerer:
                     Candidate(rank, passage, span, text, score, coverage, terms | context_terms | inherited)
                 )
         return candidates
+
+    def _topic_terms(self, index: LoadedIndex) -> dict[tuple[str, str], frozenset[str]]:
+        """The words of each top-level section of a document, for the passages under it: the contact at the end
+        of 'food and agriculture' is about the dairy work described above it."""
+        if self._topics is None or self._topics[0] is not index:
+            members: dict[tuple[str, str], list[Passage]] = {}
+            for passage in index.passages:
+                members.setdefault(_topic_of(passage), []).append(passage)
+            topics = {
+                topic: frozenset(term for p in passages for term in terms_of(p.index_text))
+                for topic, passages in members.items()
+                if topic[1] and len(passages) <= MAX_TOPIC_PASSAGES
+            }
+            self._topics = (index, topics)
+        return self._topics[1]
 
     def _complete(
         self, chosen: list[Candidate], candidates: list[Candidate], weights: dict[str, float]
@@ -552,6 +579,13 @@ def _names_the_actor(text: str, action_terms: tuple[str, ...], question: str) ->
         if any(_matches(term, frozenset(terms_of(match.group(0)))) for term in action_terms):
             return bool(set(terms_of(text[: match.start()])) - asked)
     return False
+
+
+MAX_TOPIC_PASSAGES = 40  # a section longer than this is a whole document, not a topic
+
+
+def _topic_of(passage: Passage) -> tuple[str, str]:
+    return passage.doc_id, (passage.section or "").split(" › ")[0]
 
 
 def _passage_terms(passage: Passage) -> frozenset[str]:

@@ -51,7 +51,8 @@ KIND_PATTERNS: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
         re.compile(
             r"\b(how many|how much|number of|what percentage|what per ?cent|percent|what share|"
             r"what proportion|how big|what amount|count of|what budget|what was the budget|"
-            r"what is the budget|worth)\b|%"
+            r"what is the budget|worth|(what|which) (is|was|are|were) the (\w+ )?(population|size|rate|total|count|"
+            r"headcount|area|length|height|age|salary|wage|income|revenue|turnover|capacity|death toll|toll))\b|%"
         ),
     ),
     (
@@ -288,6 +289,7 @@ def satisfies(text: str, need: Need, question: str, count: int | None = None) ->
     if need == "number":
         counted = PERCENT.sub(" ", text) if "percent" not in question and "%" not in question else text
         counted = YEAR.sub(" ", FULL_DATE.sub(" ", counted))
+        counted = re.sub(r"\b[A-Za-z]+-?\d+\b", " ", counted)  # names, not counts: COVID-19, C190
         if not _new(NUMBER, counted, question):
             return False
         noun = counted_noun(question)

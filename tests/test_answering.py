@@ -184,3 +184,41 @@ def test_two_counts_are_not_answered_by_one_sentence_holding_one_count() -> None
     picks = _distinct_answers(parts, [[risk, toll], [risk]], question.lower())
     assert picks == [toll, risk]
     assert _distinct_answers(parts, [[risk], [risk]], question.lower()) == [risk, risk]  # nothing else to give
+
+
+SECTORS = """# Port sectors
+
+## Ferries
+
+Ferries carry passengers across the river. Every ferry keeps life jackets for each passenger.
+
+### Further information
+
+For more information, please contact Officer Ana Lind, ana.lind@port.example.org.
+
+## Warehouses
+
+Warehouses store grain and timber. Forklift drivers need a licence.
+
+### Further information
+
+For more information, please contact Officer Raj Patel, raj.patel@port.example.org.
+"""
+
+
+@pytest.mark.parametrize(
+    ("question", "contact", "other"),
+    [
+        ("who do i talk to about life jackets", "Ana Lind", "Raj Patel"),
+        ("Who should I contact about forklift licences?", "Raj Patel", "Ana Lind"),
+    ],
+)
+def test_a_contact_is_the_one_under_the_topic_asked_about(
+    embedder, tmp_path_factory: pytest.TempPathFactory, question: str, contact: str, other: str  # type: ignore[no-untyped-def]
+) -> None:
+    corpus = tmp_path_factory.mktemp("sectors")
+    (corpus / "sectors.md").write_text(SECTORS, encoding="utf-8")
+    settings = settings_for(corpus, tmp_path_factory.mktemp("sectors-index"))
+    build_index(settings, embedder)
+    answer = QuestionAnswerer.open(settings, embedder).ask(question)
+    assert contact in answer.text and other not in answer.text
