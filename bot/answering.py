@@ -116,7 +116,7 @@ class ExtractiveAnswerer:
         for part, picked in zip(parts, _distinct_answers(parts, options, retrieval.expanded.lower()), strict=True):
             if picked is None:
                 unanswered.append(part)
-            elif all((c.passage.passage_id, c.span) != (picked.passage.passage_id, picked.span) for c in chosen):
+            elif all(_key(c) != _key(picked) for c in chosen):
                 chosen.append(picked)
         if unanswered and unanswered[0] is parts[0]:
             chosen = []  # the main question has no answer; an answer to a side question would mislead
@@ -301,7 +301,7 @@ class ExtractiveAnswerer:
             return (
                 len(chosen) < self._settings.max_sentences
                 and words <= self._settings.max_answer_words
-                and all((c.passage.passage_id, c.span) != (candidate.passage.passage_id, candidate.span) for c in chosen)
+                and all(_key(c) != _key(candidate) for c in chosen)
             )
 
         for candidate in ranked:
@@ -317,7 +317,8 @@ class ExtractiveAnswerer:
                 covered |= candidate.terms
         for candidate in ranked:
             short = sum(len(c.text.split()) for c in chosen) + len(candidate.text.split()) <= 45
-            if candidate.score >= best.score * 0.95 and candidate.coverage >= best.coverage and short and fits(candidate):
+            rival = candidate.score >= best.score * 0.95 and candidate.coverage >= best.coverage
+            if rival and short and fits(candidate):
                 chosen.append(candidate)
                 break
         return chosen
@@ -449,7 +450,7 @@ def _distinct_answers(
         shared, other, need = picks[i], picks[j], parts[i].need
         if shared is None or other is None or need is None or parts[j].need != need:
             continue
-        if (shared.passage.passage_id, shared.span) != (other.passage.passage_id, other.span):
+        if _key(shared) != _key(other):
             continue
         if _detail_count(shared.text, need, question) >= 2:
             continue
@@ -462,6 +463,10 @@ def _distinct_answers(
             giver = max(closeness, key=lambda k: closeness[k])
             picks[giver] = options[giver][1]
     return picks
+
+
+def _key(candidate: Candidate) -> tuple[str, Span]:
+    return candidate.passage.passage_id, candidate.span
 
 
 def _detail_count(text: str, need: Need, question: str) -> int:
