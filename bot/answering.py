@@ -240,7 +240,8 @@ class ExtractiveAnswerer:
                     )
                 )
                 if part.kind == "definition" and defined:
-                    kind_match = any(long_form in text.lower() for long_form in defined)
+                    spelled = text.lower() + " " + (passage.section or "").lower()  # a heading may spell it out
+                    kind_match = any(long_form in spelled for long_form in defined)
                 agent_bonus = 0.5 if part.need == "name" and kind_match and names_an_agent(text, question) else 0.0
                 if part.need == "date" and kind_match and FULL_DATE.search(text):
                     agent_bonus = 0.25  # a day, month and year answers 'when' better than a year alone

@@ -233,6 +233,9 @@ SYNONYM_GROUPS = (
     "phone telephone",
     "make develop create produce build design prepare",
     "contact talk speak reach ask",
+    "share pass transfer impart",
+    "expertise know-how skill experience",
+    "participate participant involve engage",
 )
 
 
