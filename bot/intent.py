@@ -68,7 +68,10 @@ KIND_PATTERNS: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
         re.compile(
             r"\b(who|whom|whose|which (\w+ )?(organi[sz]ations?|authority|authorities|agency|"
             r"agencies|institution|ministry|department|body|partners?|government|country|countries|"
-            r"institute|centre|center|project|programme|convention|company|union)|what (\w+ )?"
+            r"institute|centre|center|project|programme|convention|company|union|treaty|law|act|agreement|"
+            r"accord|factory|fire|disaster|building|brand|retailer|firm|donor|city|town|district|person|"
+            r"official|officer|minister|ambassador|counsellor|committee|council|network|initiative|bank)|"
+            r"what (\w+ )?"
             r"(organi[sz]ation|authority|agency|institution|ministry|department|body)|partners?|funds?|funded|funders?|implements?|implemented|"
             r"contact|counsellor|where)\b"
         ),

@@ -260,3 +260,11 @@ def test_question_parts_split_at_a_second_question(question: str, parts: int) ->
 def test_how_many_more_names_nothing_to_count() -> None:
     assert counted_noun("how many more are at risk") is None
     assert counted_noun("how many dockers were hurt") == "dockers"
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Which treaty was the first on ferry safety?", "Which factory fire came before the storm?", "Which donor paid?"],
+)
+def test_which_thing_wants_a_name(question: str) -> None:
+    assert question_parts(question)[0].need == "name"
