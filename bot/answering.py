@@ -189,6 +189,7 @@ class ExtractiveAnswerer:
         novelty_terms = set(weights) | set(retrieval.terms)
         question = retrieval.expanded.lower()
         question_bigrams = _bigrams(content_terms(retrieval.question))
+        asks_about_document = bool(ABOUT_A_DOCUMENT.search(question))
         defined = [
             long.lower() for short, long in index.manifest.acronyms.items() if _asks_what(short, retrieval.question)
         ]
@@ -264,7 +265,11 @@ class ExtractiveAnswerer:
                     + self._weights["phrase"] * phrase
                     + self._weights["near"] * near
                     - self._weights["echo"]
-                    * float(novelty < 0.34 or (span == passage.header and (part.need is None or not kind_match)))
+                    * float(
+                        novelty < 0.34
+                        or (span == passage.header and (part.need is None or not kind_match))
+                        or (bool(ABOUT_ITSELF.match(text)) and not asks_about_document)
+                    )
                 )
                 candidates.append(
                     Candidate(rank, passage, span, text, score, coverage, terms | context_terms | inherited)
@@ -520,6 +525,16 @@ def _with_header(candidate: Candidate) -> str:
     return "\n".join(part for part in parts if part)
 
 
+ABOUT_ITSELF = re.compile(  # 'This brief delineates the key functions of DIFE…' says what a document covers
+    r"\s*(?:this|the present|the following)\s+(?:brief|briefing|report|paper|page|article|document|note|study|"
+    r"section|chapter|publication|factsheet|fact sheet|guide)\s+(?:\w+\s+){0,2}?(?:describes|delineates|outlines|"
+    r"presents|examines|explains|summari[sz]es|provides|discusses|covers|reviews|sets out|looks at|introduces|gives)\b",
+    re.IGNORECASE,
+)
+ABOUT_A_DOCUMENT = re.compile(  # 'What does the brief set out?' is answered by what the brief says it covers
+    r"\b(brief|briefing|report|paper|page|article|document|note|study|publication|guide)\b.*\b(sets? out|covers?|"
+    r"describes?|delineates?|outlines?|presents?|explains?|discuss(es)?|about|summari[sz]es?)\b"
+)
 ANAPHOR = re.compile(r"^(It|Its|They|Their|He|She|His|Her|Both|These|Those)\b")
 
 

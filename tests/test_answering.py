@@ -222,3 +222,19 @@ def test_a_contact_is_the_one_under_the_topic_asked_about(
     build_index(settings, embedder)
     answer = QuestionAnswerer.open(settings, embedder).ask(question)
     assert contact in answer.text and other not in answer.text
+
+
+@pytest.mark.parametrize(
+    ("text", "about_itself"),
+    [
+        ("This brief delineates the key functions of the board.", True),
+        ("The present report describes three ferry rules.", True),
+        ("This board inspects cranes twice a year.", False),
+    ],
+)
+def test_a_sentence_about_its_own_document_is_recognised(text: str, about_itself: bool) -> None:
+    from bot.answering import ABOUT_A_DOCUMENT, ABOUT_ITSELF
+
+    assert bool(ABOUT_ITSELF.match(text)) is about_itself
+    assert ABOUT_A_DOCUMENT.search("what does the brief set out?")
+    assert not ABOUT_A_DOCUMENT.search("what does the brief list as the board's role?")
