@@ -185,7 +185,8 @@ class ExtractiveAnswerer:
         self, retrieval: Retrieval, index: LoadedIndex, part: QuestionPart, weights: dict[str, float]
     ) -> list[Candidate]:
         total_weight = sum(weights.values()) or 1.0
-        alternatives = retrieval.alternatives
+        asked = QuestionTerms(tuple(weights), retrieval.alternatives)
+        plain = QuestionTerms(tuple(weights), {})
         novelty_terms = set(weights) | set(retrieval.terms)
         question = retrieval.expanded.lower()
         question_bigrams = _bigrams(content_terms(retrieval.question))
@@ -204,7 +205,9 @@ class ExtractiveAnswerer:
             label = LABEL.match(passage.text)
             header_terms = frozenset(terms_of(header_text + " " + (label.group(1) if label else "")))
             passage_terms = frozenset(terms_of(passage.index_text))
-            passage_coverage = sum(w for t, w in weights.items() if _matches(t, passage_terms, alternatives))
+            passage_coverage = sum(weights[t] for t in asked.found_in(passage_terms))
+            in_context_terms = asked.found_in(context_terms)
+            in_topic_terms = asked.found_in(topic_terms)
             prior = 1.0 - rank / len(retrieval.hits)
             for position, span in enumerate(passage.sentences):
                 text = passage.sentence_text(span)
@@ -214,16 +217,10 @@ class ExtractiveAnswerer:
                 antecedent = _antecedent(passage, span)
                 if antecedent is not None:  # "It was a binding agreement…" is about the sentence before it
                     inherited = inherited | frozenset(terms_of(passage.sentence_text(antecedent)))
-                matched = {t for t in weights if _matches(t, terms, alternatives)}
-                in_header = {t for t in weights if t not in matched and _matches(t, inherited, alternatives)}
-                in_context = {
-                    t for t in weights if t not in matched | in_header and _matches(t, context_terms, alternatives)
-                }
-                in_topic = {
-                    t
-                    for t in weights
-                    if t not in matched | in_header | in_context and _matches(t, topic_terms, alternatives)
-                }
+                matched = asked.found_in(terms)
+                in_header = asked.found_in(inherited) - matched
+                in_context = in_context_terms - matched - in_header
+                in_topic = in_topic_terms - matched - in_header - in_context
                 coverage = (
                     sum(weights[t] for t in matched | in_header)
                     + 0.5 * sum(weights[t] for t in in_context)
@@ -254,7 +251,7 @@ class ExtractiveAnswerer:
                     if question_bigrams
                     else 0.0
                 )
-                near = _answer_near_question_words(text, part, question, weights, alternatives)
+                near = _answer_near_question_words(text, part, question, plain)
                 score = (
                     self._weights["similarity"] * float(similarities[position])
                     + self._weights["passage"] * float(hit.dense_similarity or 0.0)
@@ -414,9 +411,7 @@ _DONT_SAY = "The documents don't say. The closest passages are listed as related
 WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
 
 
-def _answer_near_question_words(
-    text: str, part: QuestionPart, question: str, weights: dict[str, float], alternatives: Alternatives
-) -> float:
+def _answer_near_question_words(text: str, part: QuestionPart, question: str, asked: QuestionTerms) -> float:
     """1 when the detail asked for stands within three words of a question word ("implemented by IFC"),
     0.5 within eight, else 0: the classic sign that a sentence answers rather than mentions."""
     if part.need is None:
@@ -428,7 +423,7 @@ def _answer_near_question_words(
     anchors = []
     for i, (a, b) in enumerate(positions):
         terms = frozenset(terms_of(text[a:b]))
-        if terms and any(_matches(t, terms) for t in weights):
+        if terms and asked.found_in(terms):
             anchors.append(i)
     if not anchors:
         return 0.0
@@ -627,6 +622,31 @@ def _has_date(text: str) -> bool:
 
 def _bigrams(terms: list[str]) -> set[tuple[str, str]]:
     return set(zip(terms, terms[1:], strict=False))
+
+
+class QuestionTerms:
+    """The question's terms, ready to be looked for in many sentences: the same test as `_matches`, term by term."""
+
+    def __init__(self, terms: tuple[str, ...], alternatives: Alternatives) -> None:
+        self._terms = terms
+        self._prefix = {t: t[:6] for t in terms if len(t) >= 6}
+        self._agent_verb = {t: t[:-2] for t in terms if t.endswith("er") and len(t) > 5}
+        self._alternatives = {t: alternatives[t] for t in terms if alternatives.get(t)}
+
+    def found_in(self, sentence_terms: frozenset[str]) -> set[str]:
+        if not sentence_terms:
+            return set()
+        prefixes = _prefixes(sentence_terms)
+        found = set()
+        for term in self._terms:
+            if (
+                term in sentence_terms
+                or self._prefix.get(term, "\0") in prefixes
+                or self._agent_verb.get(term, "\0") in sentence_terms
+                or any(option <= sentence_terms for option in self._alternatives.get(term, ()))
+            ):
+                found.add(term)
+        return found
 
 
 @lru_cache(maxsize=100_000)
