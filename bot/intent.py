@@ -463,7 +463,11 @@ def _number_near(text: str, noun: str, question: str, window: int = 4) -> bool:
     for term in list(wanted):
         wanted |= synonym_table().get(term, frozenset())
     tokens = [m.group(0) for m in re.finditer(r"[^\W_]+(?:[-'’][^\W_]+)*|\d[\d,.]*", text)]
-    noun_positions = [i for i, token in enumerate(tokens) if any(t in wanted for t in terms_of(token))]
+    noun_positions = [
+        i
+        for i, token in enumerate(tokens)
+        if any(t in wanted for t in terms_of(token)) and not _modifies_next(tokens, i)
+    ]
     labels = {m.group(1) for m in re.finditer(r"\b[A-Z][a-z]+ (\d+)\b", text)}  # "Phase 2", "Level 2"
     number_positions = [
         i
@@ -493,10 +497,12 @@ def _asked_predicate(question: str, noun: str) -> frozenset[str] | None:
     from bot.lexical import synonym_table, terms_of
 
     match = re.search(
-        rf"\b{re.escape(noun)}\s+(?:(?:have|has|had)\s+)?(?:are|were|is|was|been|got|get)\s+([a-z]+)", question
+        rf"\b{re.escape(noun)}\s+(?:(?:have|has|had)\s+)?(?:are|were|is|was|been|got|get)\s+([a-z]+)"
+        r"(\s+(?:out|up|off)\b)?",
+        question,
     )
-    if not match:
-        return None
+    if not match or match.group(2) or match.group(1) in LIGHT_VERBS:
+        return None  # 'carried out', 'set up' are said in many ways
     stems = set(terms_of(match.group(1)))
     for stem in list(stems):
         stems |= synonym_table().get(stem, frozenset())
@@ -514,6 +520,19 @@ def _predicate_of(tokens: list[str], position: int, predicate: frozenset[str]) -
             said = set(terms_of(following[i + 1]))
             return bool(said & predicate) if said else None
     return None
+
+
+def _modifies_next(tokens: list[str], position: int) -> bool:
+    """Whether the word only qualifies a plural noun after it: '33 national inspection guidelines' counts
+    guidelines, not inspections."""
+    from bot.lexical import STOPWORDS
+
+    following = tokens[position + 1 : position + 2]
+    if not following:
+        return False
+    word = following[0]
+    plural = word.endswith("s") and not word.endswith("ss")
+    return word.isalpha() and word.islower() and plural and word not in STOPWORDS
 
 
 def _counts_another(tokens: list[str], position: int) -> bool:

@@ -236,6 +236,7 @@ SYNONYM_GROUPS = (
     "share pass transfer impart",
     "expertise know-how skill experience",
     "participate participant involve engage",
+    "conduct perform undertake",
 )
 
 

@@ -268,3 +268,14 @@ def test_how_many_more_names_nothing_to_count() -> None:
 )
 def test_which_thing_wants_a_name(question: str) -> None:
     assert question_parts(question)[0].need == "name"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The board wrote 33 national inspection guidelines.", False),  # counts guidelines
+        ("Over four months, 102 inspections were conducted.", True),  # 'carried out' said another way
+    ],
+)
+def test_a_count_of_inspections(text: str, expected: bool) -> None:
+    assert satisfies(text, "number", "how many inspections were carried out") is expected
