@@ -25,6 +25,18 @@ class ChunkingSettings(BaseModel):
     min_words: int = Field(25, ge=1, le=200, description="Shorter paragraphs join the next one in the section.")
 
 
+class EmbeddingSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    backend: Literal["torch", "onnx"] = Field(
+        "torch", description="torch: sentence-transformers; onnx: ONNX Runtime over an export of the same weights, "
+        "made on first use in <index_dir>/models/ (needs the `onnx` package: pip install 'osh-bot[onnx]')."
+    )
+    sentence_vectors: Literal["separate", "pooled"] = Field(
+        "separate", description="separate: each sentence of a passage embedded on its own (about 4 texts a "
+        "passage); pooled: taken from the passage's own forward pass (twice as fast to ingest; see README)."
+    )
+
+
 class RetrievalSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     mode: Literal["hybrid", "dense", "lexical"] = Field(
@@ -118,6 +130,7 @@ class Settings(BaseSettings):
     limits: LimitSettings = LimitSettings()
     conversation: ConversationSettings = ConversationSettings()
     chunking: ChunkingSettings = ChunkingSettings()
+    embedding: EmbeddingSettings = EmbeddingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
 
