@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _ingest(settings, rebuild: bool) -> int:  # type: ignore[no-untyped-def]
     from bot.documents import discover
-    from bot.embedding import bundled_model_id, models_dir, open_embedder
+    from bot.embedding import bundled_model_id, open_embedder
     from bot.ingest import index_is_current, ingest_lock
     from bot.service import build_index
 
@@ -79,7 +79,7 @@ def _ingest(settings, rebuild: bool) -> int:  # type: ignore[no-untyped-def]
         if current:
             print(f"index already up to date ({settings.index_dir}/ matches {settings.corpus_dir}/); nothing to embed")
             return 0
-    embedder = open_embedder(settings.embedding, models_dir(settings.index_dir))
+    embedder = open_embedder(settings.embedding)
     report = build_index(settings, embedder, rebuild=rebuild)
     print(report.summary())
     return 0

@@ -291,15 +291,10 @@ def pool_spans(tokens: np.ndarray, offsets: np.ndarray, spans: Spans) -> np.ndar
     return result
 
 
-def open_embedder(settings: EmbeddingSettings, models_dir: Path, lazy: bool = False) -> Embedder:
-    """The embedder the settings ask for; an ONNX export is made in `models_dir` on first use."""
+def open_embedder(settings: EmbeddingSettings, lazy: bool = False) -> Embedder:
+    """The embedder the settings ask for; the ONNX backend exports the bundled weights on first use."""
     if settings.backend == "onnx":
         from bot.embedding_onnx import OnnxEmbedder
 
-        return OnnxEmbedder.open(models_dir, sentence_vectors=settings.sentence_vectors)
+        return OnnxEmbedder.open(settings.onnx_dir, sentence_vectors=settings.sentence_vectors)
     return MiniLMEmbedder(lazy=lazy, sentence_vectors=settings.sentence_vectors)
-
-
-def models_dir(index_dir: Path) -> Path:
-    """Where models derived from the bundled weights (the ONNX export) are kept: beside the index's builds."""
-    return index_dir / "models"

@@ -28,8 +28,11 @@ class ChunkingSettings(BaseModel):
 class EmbeddingSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     backend: Literal["torch", "onnx"] = Field(
-        "torch", description="torch: sentence-transformers; onnx: ONNX Runtime over an export of the same weights, "
-        "made on first use in <index_dir>/models/ (needs the `onnx` package: pip install 'osh-bot[onnx]')."
+        "torch", description="torch: sentence-transformers; onnx: ONNX Runtime over an export of the same weights "
+        "(the same vectors to 1e-6), made on first use in `onnx_dir` (the export needs torch and the onnx package)."
+    )
+    onnx_dir: Path | None = Field(
+        None, description="Where the ONNX export is kept; by default an `onnx` folder inside the installed model."
     )
     sentence_vectors: Literal["separate", "pooled"] = Field(
         "separate", description="separate: each sentence of a passage embedded on its own (about 4 texts a "

@@ -147,14 +147,14 @@ def run(plan: Plan) -> dict[str, Any]:
         results["reingest"] = measure_reingest(ingestion, embedder)
     if plan.runs("ask") or plan.runs("peers"):
         log.info("ask: %d questions, turn about with the floor", len(plan.questions))
-        onnx_file = ingestion.onnx_file if ingestion else None
+        onnx_dir = ingestion.onnx_dir if ingestion else None
         results["ask"] = measure_asks(
             settings,
             plan.questions,
             embedder,
             with_api=plan.runs("ask"),
             with_peer=plan.runs("peers"),
-            onnx_file=onnx_file,
+            onnx_dir=onnx_dir,
         )
     if plan.runs("scale") and ingestion is not None:
         log.info("scale: %s passages%s", ", ".join(f"{n:,}" for n in plan.sizes), " (embedded)" if plan.full else "")

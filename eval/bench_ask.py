@@ -35,7 +35,7 @@ def measure_asks(
     embedder: Embedder,
     with_api: bool,
     with_peer: bool,
-    onnx_file: Path | None,
+    onnx_dir: Path | None,
 ) -> dict[str, Any]:
     """p50/p95 of every system over the same questions, ratios to the floor, and each system's recall@5."""
     import torch
@@ -58,7 +58,7 @@ def measure_asks(
     with ExitStack() as stack:
         if with_api:
             systems["api"] = _api_asker(settings, stack)
-        return _measure(systems, settings, questions, library, onnx_file, with_peer)
+        return _measure(systems, settings, questions, library, onnx_dir, with_peer)
 
 
 def _measure(
@@ -66,11 +66,11 @@ def _measure(
     settings: Settings,
     questions: Sequence[Question],
     library: QuestionAnswerer,
-    onnx_file: Path | None,
+    onnx_dir: Path | None,
     with_peer: bool,
 ) -> dict[str, Any]:
-    if onnx_file is not None:
-        systems["onnx library"] = _onnx_asker(settings, onnx_file)
+    if onnx_dir is not None:
+        systems["onnx library"] = _onnx_asker(settings, onnx_dir)
     if with_peer:
         from eval.peers import build_llama_index_peer
 
@@ -143,11 +143,11 @@ def _api_asker(settings: Settings, stack: ExitStack) -> Callable[[str], Any]:
     return ask
 
 
-def _onnx_asker(settings: Settings, onnx_file: Path) -> Callable[[str], Any]:
+def _onnx_asker(settings: Settings, onnx_dir: Path) -> Callable[[str], Any]:
     """Our library over an index built and queried with the ONNX backend (its recall is compared with torch's)."""
-    from eval.bench_onnx import OnnxEmbedder
+    from bot.embedding_onnx import OnnxEmbedder
 
-    onnx = OnnxEmbedder(onnx_file)
+    onnx = OnnxEmbedder.open(onnx_dir)
     onnx_settings = settings.model_copy(update={"index_dir": settings.index_dir.parent / "seed-index-onnx"})
     build_index(onnx_settings, onnx)
     return QuestionAnswerer.open(onnx_settings, onnx).ask

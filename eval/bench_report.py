@@ -18,11 +18,12 @@ HOW = (
     "a Chroma query for 30 and a BM25 top 30 on the same index; asked turn about with every system, question by "
     "question. *library*: `QuestionAnswerer.ask`; *API*: `POST /api/ask` through FastAPI's TestClient on "
     "`create_app` (conversation and SQLite record included); *ONNX backend*: the library over an index built and "
-    "queried with MiniLM exported here to ONNX (`eval/bench_onnx.py`, not the product's default); *llama-index*: "
+    "queried with `embedding.backend = \"onnx\"` (MiniLM exported here, `bot/embedding_onnx.py`); *llama-index*: "
     "the stock `VectorStoreIndex` peer of `eval/peers.py`, retrieval only.",
-    "- *ingestion*: the product's ingest of shuffled copies of the seed documents, which embeds every passage and "
-    "each of its sentences (the answerer scores sentences by their own vectors); *bare encode*: "
-    "`SentenceTransformer.encode` of the same passages' text, half before and half after the build.",
+    "- *ingestion*: the product's ingest of shuffled copies of the seed documents, which by default embeds every "
+    "passage and each of its sentences (the answerer scores sentences by their own vectors); *pooled sentences*: "
+    "`embedding.sentence_vectors = \"pooled\"`, each sentence's vector taken from its passage's forward pass; "
+    "*bare encode*: `SentenceTransformer.encode` of the same passages' text, half before and half after each build.",
     "- *re-ingest*: the same ingest again on the unchanged folder; *full build* is the build above.",
     "- *scale*: derived passages (jittered copies of real vectors, made-up words added so the vocabulary grows); "
     "each size is opened by a fresh process as the app does, which asks every question and reports its peak "
@@ -58,6 +59,36 @@ def _row(
     }
 
 
+def _ingest_rows(ingest: dict[str, Any]) -> list[dict[str, Any]]:
+    """Ingestion with the default sentence vectors (each embedded alone) and pooled ones, torch and ONNX."""
+    bare = f"bare torch encode {ingest['bare_passages_per_second']:.1f}/s"
+    share = ingest["embed_seconds"] / ingest["build_seconds"]
+    rows = [
+        _row("ingestion, torch", f"{ingest['passages_per_second']:.1f} passages/s", bare, ingest["ratio"], "≥ 0.8×",
+             ingest["ratio"] >= 0.8),
+        _row("ingestion, time in the model", f"{ingest['embed_seconds']:.1f} s of {ingest['build_seconds']:.1f} s "
+             f"({share:.0%})", f"{ingest['texts_embedded'] / ingest['passages']:.1f} texts embedded a passage "
+             "(the passage and each sentence)", None, "—", None),
+    ]
+    pooled = ingest.get("pooled")
+    if pooled:
+        rows.append(_row("ingestion, torch, pooled sentences", f"{pooled['passages_per_second']:.1f} passages/s",
+                         bare, pooled["ratio"], "≥ 0.8×", pooled["ratio"] >= 0.8))
+    onnx = ingest.get("onnx", {})
+    if "passages_per_second" in onnx:
+        rows.append(_row("ingestion, ONNX", f"{onnx['passages_per_second']:.1f} passages/s", bare,
+                         onnx["ratio_to_bare_torch"], "≥ 1.5×", onnx["ratio_to_bare_torch"] >= 1.5))
+        if "pooled" in onnx:
+            row = onnx["pooled"]
+            rows.append(_row("ingestion, ONNX, pooled sentences", f"{row['passages_per_second']:.1f} passages/s",
+                             bare, row["ratio_to_bare_torch"], "≥ 1.5×", row["ratio_to_bare_torch"] >= 1.5))
+        rows.append(_row("bare encode, ONNX", f"{onnx['bare_passages_per_second']:.1f} passages/s", bare,
+                         onnx["bare_ratio_to_bare_torch"], "—", None))
+    elif onnx:
+        rows.append(_row("ingestion, ONNX", "skipped", onnx.get("skipped", ""), None, "≥ 1.5×", None))
+    return rows
+
+
 def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per target of the issue: the figure, what it is measured against, the ratio, and whether it is met."""
     rows: list[dict[str, Any]] = []
@@ -91,52 +122,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 )
     ingest = results.get("ingest")
     if ingest:
-        rows.append(
-            _row(
-                "ingestion, torch",
-                f"{ingest['passages_per_second']:.1f} passages/s",
-                f"bare encode {ingest['bare_passages_per_second']:.1f}/s",
-                ingest["ratio"],
-                "≥ 0.8×",
-                ingest["ratio"] >= 0.8,
-            )
-        )
-        share = ingest["embed_seconds"] / ingest["build_seconds"]
-        rows.append(
-            _row(
-                "ingestion, time in the model",
-                f"{ingest['embed_seconds']:.1f} s of {ingest['build_seconds']:.1f} s ({share:.0%})",
-                f"{ingest['texts_embedded'] / ingest['passages']:.1f} texts embedded a passage "
-                "(the passage and each sentence)",
-                None,
-                "—",
-                None,
-            )
-        )
-        onnx = ingest.get("onnx", {})
-        if "passages_per_second" in onnx:
-            rows.append(
-                _row(
-                    "ingestion, ONNX",
-                    f"{onnx['passages_per_second']:.1f} passages/s",
-                    f"bare torch encode {ingest['bare_passages_per_second']:.1f}/s",
-                    onnx["ratio_to_bare_torch"],
-                    "≥ 1.5×",
-                    onnx["ratio_to_bare_torch"] >= 1.5,
-                )
-            )
-            rows.append(
-                _row(
-                    "bare encode, ONNX",
-                    f"{onnx['bare_passages_per_second']:.1f} passages/s",
-                    f"bare torch encode {ingest['bare_passages_per_second']:.1f}/s",
-                    onnx["bare_ratio_to_bare_torch"],
-                    "—",
-                    None,
-                )
-            )
-        elif onnx:
-            rows.append(_row("ingestion, ONNX", "skipped", onnx.get("skipped", ""), None, "≥ 1.5×", None))
+        rows += _ingest_rows(ingest)
     if "onnx library" in ask and "recall_at_5" in ask.get("library", {}):
         points = 100 * (ask["onnx library"]["recall_at_5"] - ask["library"]["recall_at_5"])
         rows.append(

@@ -104,10 +104,10 @@ def run_questions(
     settings: Settings, questions: Sequence[Question], ingest_first: bool
 ) -> list[dict[str, Any]]:
     """Answer each question with the real service; the results keep the CLI's `--json` fields."""
-    from bot.embedding import models_dir, open_embedder
+    from bot.embedding import open_embedder
     from bot.service import build_index
 
-    embedder = open_embedder(settings.embedding, models_dir(settings.index_dir))
+    embedder = open_embedder(settings.embedding)
     if ingest_first:
         log.info(build_index(settings, embedder).summary())
     return answer_questions(product_system("ours", settings, embedder), questions)
@@ -199,9 +199,9 @@ def _pin_threads(count: int) -> None:
 
 
 def _embedder(settings: Settings) -> Any:
-    from bot.embedding import models_dir, open_embedder
+    from bot.embedding import open_embedder
 
-    return open_embedder(settings.embedding, models_dir(settings.index_dir))
+    return open_embedder(settings.embedding)
 
 
 def _zero_threshold(settings: Settings) -> Settings:

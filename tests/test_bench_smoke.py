@@ -21,6 +21,8 @@ def test_quick_bench_writes_figures_ratios_and_plot(tmp_path: Path) -> None:
     assert {"floor", "library", "api"} <= set(systems)
     assert systems["library"]["recall_at_5"] > 0.5 and systems["floor"]["p50_ms"] > 0
     assert results["ingest"]["passages"] > 20 and 0 < results["ingest"]["ratio"] < 5
+    pooled = results["ingest"]["pooled"]  # one model input a passage where the default embeds ~4
+    assert pooled["passages"] == results["ingest"]["passages"] and pooled["texts_embedded"] < 2 * pooled["passages"]
     (point,) = results["scale"]["points"]
     assert point["passages"] == 150 and point["disk_bytes"] > 0 and 100 * 2**20 < point["peak_rss_bytes"] < 4 * 2**30
     measures = {row["measure"]: row for row in results["targets"]}
