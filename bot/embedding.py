@@ -127,7 +127,7 @@ class MiniLMEmbedder:
             import torch
             from sentence_transformers import SentenceTransformer
 
-            _limit_blas_threads()
+            limit_blas_threads()
             self._torch = torch
             self._batch_threads = torch.get_num_threads()
             self._loaded = SentenceTransformer(str(self._model_dir), device="cpu", local_files_only=True)
@@ -208,7 +208,7 @@ class QueryBatcher(Protocol):
     def embed_queries(self, texts: Sequence[str]) -> list[np.ndarray]: ...
 
 
-def _limit_blas_threads() -> None:
+def limit_blas_threads() -> None:
     """One BLAS thread for the whole process: numpy's products here are small (a passage's sentences against
     a question), too small to gain from threads, and OpenBLAS threads spinning between them take the cores
     torch needs (one query encode measured 18 ms alone, 41 ms with a 5,000 × 384 product between encodes)."""
@@ -292,7 +292,8 @@ def pool_spans(tokens: np.ndarray, offsets: np.ndarray, spans: Spans) -> np.ndar
 
 
 def open_embedder(settings: EmbeddingSettings, lazy: bool = False) -> Embedder:
-    """The embedder the settings ask for; the ONNX backend exports the bundled weights on first use."""
+    """The embedder the settings ask for; the ONNX backend exports the bundled weights on first use. `lazy` is
+    for torch, whose model takes seconds to import and load (see `MiniLMEmbedder`)."""
     if settings.backend == "onnx":
         from bot.embedding_onnx import OnnxEmbedder
 

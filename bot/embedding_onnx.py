@@ -13,6 +13,7 @@ import fcntl
 import json
 import logging
 import os
+import threading
 import uuid
 import warnings
 from collections import OrderedDict
@@ -35,6 +36,7 @@ from bot.embedding import (
     embed_pooled,
     embed_separately,
     file_sha256,
+    limit_blas_threads,
     verify_model,
 )
 from bot.errors import ConfigError, ModelIntegrityError
@@ -44,7 +46,7 @@ EXPORT_VERSION = "1"  # changes whenever the exported graph would differ, so an 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 MISSING_PACKAGE = (
     'embedding.backend = "onnx" needs the {name} package; install it with '
-    "`pip install 'osh-bot[onnx]'` (or `make setup`), or set embedding.backend = \"torch\""
+    "`make setup` (or `pip install onnx onnxruntime`), or set embedding.backend = \"torch\""
 )
 
 
@@ -177,6 +179,7 @@ class OnnxEmbedder:
             from tokenizers import Tokenizer
         except ImportError as error:
             raise ConfigError(MISSING_PACKAGE.format(name=error.name)) from None
+        limit_blas_threads()
         self._onnxruntime = onnxruntime
         self._file = onnx_file
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
@@ -188,6 +191,7 @@ class OnnxEmbedder:
         self._model_id = bundled_model_id(expected_sha256, sentence_vectors)
         self._batch_size = batch_size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
         self._cache_size = query_cache_size
 
     @classmethod
@@ -201,6 +205,8 @@ class OnnxEmbedder:
                 with (target.parent / ".export.lock").open("a+") as lock:
                     fcntl.flock(lock, fcntl.LOCK_EX)
                     if not target.is_file():
+                        for stray in target.parent.glob(f".{target.name}.*"):  # an export killed half-way
+                            stray.unlink(missing_ok=True)
                         export_onnx(target)
             except PermissionError as error:
                 raise ConfigError(
@@ -231,7 +237,7 @@ class OnnxEmbedder:
         order = np.argsort([-len(e.ids) for e in encodings], kind="stable")
         for first in range(0, len(order), self._batch_size):
             rows = order[first : first + self._batch_size]
-            vectors[rows] = self._run(self._batch(), [encodings[i] for i in rows])[0]
+            vectors[rows] = self._run(self._batch(), [encodings[i] for i in rows], with_tokens=False)[0]
         return vectors
 
     def embed_with_spans(self, texts: Sequence[str], spans: Sequence[Spans]) -> PassageVectors:
@@ -250,23 +256,24 @@ class OnnxEmbedder:
         return embed_pooled(texts, spans, run, self.embed_passages, self._batch_size)
 
     def embed_query(self, text: str) -> np.ndarray:
-        cached = self._cache.get(text)
-        if cached is not None:
-            self._cache.move_to_end(text)
-            return cached
         return self.embed_queries([text])[0]
 
     def embed_queries(self, texts: Sequence[str]) -> list[np.ndarray]:
         """Several questions in one run (a two-part question's whole and parts), each remembered."""
-        fresh = [text for text in dict.fromkeys(texts) if text not in self._cache]
+        with self._cache_lock:  # the API answers on several threads
+            known = {text: self._cache[text] for text in texts if text in self._cache}
+            for text in known:
+                self._cache.move_to_end(text)
+        fresh = [text for text in dict.fromkeys(texts) if text not in known]
         if fresh:
             vectors, _ = self._run(self._query_session, self._tokenizer.encode_batch(fresh), with_tokens=False)
-            for text, row in zip(fresh, vectors, strict=True):
-                row.setflags(write=False)
-                self._cache[text] = row
-            while len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        return [self._cache[text] for text in texts]
+            vectors.setflags(write=False)
+            known |= dict(zip(fresh, vectors, strict=True))
+            with self._cache_lock:
+                self._cache.update((text, known[text]) for text in fresh)
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return [known[text] for text in texts]
 
     def _batch(self) -> Any:
         if self._batch_session is None:

@@ -133,6 +133,7 @@ def run(plan: Plan) -> dict[str, Any]:
     default_threads()  # before the product sets any
     embedder = MiniLMEmbedder()
     settings = _seed_settings(plan)
+    results["embedding_backend"] = settings.embedding.backend
     ingestion = None
     if any(plan.runs(section) for section in ("ingest", "onnx", "reingest", "scale")):
         log.info(
@@ -171,6 +172,9 @@ def run(plan: Plan) -> dict[str, Any]:
         )
     if plan.runs("cold-start"):
         log.info("cold start of python app.py")
+        from bot.embedding import open_embedder
+
+        open_embedder(settings.embedding)  # the ONNX export, made once, is part of the setup like the index
         if not (settings.index_dir / "CURRENT").is_file():
             from bot.service import build_index
 
