@@ -78,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    for noisy in ("httpx", "sentence_transformers", "chromadb", "bot", "bm25s", "llama_index", "eval.peers"):
+    for noisy in ("httpx", "httpx2", "sentence_transformers", "chromadb", "bot", "bm25s", "llama_index", "eval.peers"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     skip = frozenset(s.strip() for s in args.skip.split(",") if s.strip())
     unknown = skip - set(SECTIONS)
@@ -143,6 +143,7 @@ def run(plan: Plan) -> dict[str, Any]:
             plan.corpus, plan.work, plan.copies, embedder, settings.chunking, with_onnx=plan.runs("onnx")
         )
         results["ingest"] = ingestion.figures
+        ingestion.default_backend = settings.embedding.backend
     if plan.runs("reingest") and ingestion is not None:
         log.info("re-ingest of an unchanged corpus")
         results["reingest"] = measure_reingest(ingestion, embedder)

@@ -102,6 +102,7 @@ class Ingestion:
     chunking: ChunkingSettings
     figures: dict[str, Any] = field(default_factory=dict)
     onnx_dir: Path | None = None
+    default_backend: str = "torch"  # the product's embedding.backend: whose rate a scaled build is estimated at
 
     def real(self) -> tuple[Derived, dict[str, str], str, str]:
         build = IndexFolder(self.index_dir).current_build()
@@ -256,6 +257,9 @@ def measure_scale(
     """Build time, size on disk, serving memory and query latency at each size (see `eval.bench_scale`)."""
     real, acronyms, model_id, chunking = ingestion.real()
     embed_per_passage = ingestion.embed_seconds / ingestion.passages
+    onnx = ingestion.figures.get("onnx", {})
+    if ingestion.default_backend == "onnx" and "build_seconds" in onnx:  # the product's own rate; its whole build
+        embed_per_passage = onnx["build_seconds"] / onnx["passages"]
     rows = []
     for size in sizes:
         root = work / f"scale-{size}"
