@@ -61,12 +61,16 @@ def _row(
 
 
 def _ingest_rows(ingest: dict[str, Any]) -> list[dict[str, Any]]:
-    """Ingestion with the default sentence vectors (each embedded alone) and pooled ones, torch and ONNX."""
-    bare = f"bare torch encode {ingest['bare_passages_per_second']:.1f}/s"
+    """Ingestion with the default sentence vectors (each embedded alone) and pooled ones, torch and ONNX; each
+    against bare torch encode timed around that same build."""
+
+    def bare(row: dict[str, Any]) -> str:
+        return f"bare torch encode {row.get('bare_torch_per_second', ingest['bare_passages_per_second']):.1f}/s"
+
     share = ingest["embed_seconds"] / ingest["build_seconds"]
     rows = [
-        _row("ingestion, torch", f"{ingest['passages_per_second']:.1f} passages/s", bare, ingest["ratio"], "≥ 0.8×",
-             ingest["ratio"] >= 0.8),
+        _row("ingestion, torch", f"{ingest['passages_per_second']:.1f} passages/s", bare(ingest), ingest["ratio"],
+             "≥ 0.8×", ingest["ratio"] >= 0.8),
         _row("ingestion, time in the model", f"{ingest['embed_seconds']:.1f} s of {ingest['build_seconds']:.1f} s "
              f"({share:.0%})", f"{ingest['texts_embedded'] / ingest['passages']:.1f} texts embedded a passage "
              "(the passage and each sentence)", None, "—", None),
@@ -74,16 +78,17 @@ def _ingest_rows(ingest: dict[str, Any]) -> list[dict[str, Any]]:
     pooled = ingest.get("pooled")
     if pooled:
         rows.append(_row("ingestion, torch, pooled sentences", f"{pooled['passages_per_second']:.1f} passages/s",
-                         bare, pooled["ratio"], "≥ 0.8×", pooled["ratio"] >= 0.8))
+                         bare(pooled), pooled["ratio"], "≥ 0.8×", pooled["ratio"] >= 0.8))
     onnx = ingest.get("onnx", {})
     if "passages_per_second" in onnx:
-        rows.append(_row("ingestion, ONNX", f"{onnx['passages_per_second']:.1f} passages/s", bare,
+        rows.append(_row("ingestion, ONNX", f"{onnx['passages_per_second']:.1f} passages/s", bare(onnx),
                          onnx["ratio_to_bare_torch"], "≥ 1.5×", onnx["ratio_to_bare_torch"] >= 1.5))
         if "pooled" in onnx:
             row = onnx["pooled"]
             rows.append(_row("ingestion, ONNX, pooled sentences", f"{row['passages_per_second']:.1f} passages/s",
-                             bare, row["ratio_to_bare_torch"], "≥ 1.5×", row["ratio_to_bare_torch"] >= 1.5))
-        rows.append(_row("bare encode, ONNX", f"{onnx['bare_passages_per_second']:.1f} passages/s", bare,
+                             bare(row), row["ratio_to_bare_torch"], "≥ 1.5×", row["ratio_to_bare_torch"] >= 1.5))
+        rows.append(_row("bare encode, ONNX", f"{onnx['bare_passages_per_second']:.1f} passages/s",
+                         f"bare torch encode {onnx['bare_torch_bracket_per_second']:.1f}/s",
                          onnx["bare_ratio_to_bare_torch"], "—", None))
     elif onnx:
         rows.append(_row("ingestion, ONNX", "skipped", onnx.get("skipped", ""), None, "≥ 1.5×", None))
