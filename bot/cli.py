@@ -66,18 +66,21 @@ def main(argv: list[str] | None = None) -> int:
 
 def _ingest(settings, rebuild: bool) -> int:  # type: ignore[no-untyped-def]
     from bot.documents import discover
-    from bot.embedding import MiniLMEmbedder, bundled_model_id
+    from bot.embedding import bundled_model_id, open_embedder
     from bot.ingest import index_is_current, ingest_lock
     from bot.service import build_index
 
     discover(settings.corpus_dir)  # a missing or misconfigured corpus is reported before the model loads
     if not rebuild and not settings.chroma_host:
         with ingest_lock(settings.index_dir):  # another ingest at work is reported, not taken for "up to date"
-            current = index_is_current(settings.corpus_dir, settings.index_dir, bundled_model_id(), settings.chunking)
+            current = index_is_current(settings.corpus_dir, settings.index_dir,
+                                       bundled_model_id(sentence_vectors=settings.embedding.sentence_vectors),
+                                       settings.chunking)
         if current:
             print(f"index already up to date ({settings.index_dir}/ matches {settings.corpus_dir}/); nothing to embed")
             return 0
-    report = build_index(settings, MiniLMEmbedder(), rebuild=rebuild)
+    embedder = open_embedder(settings.embedding)
+    report = build_index(settings, embedder, rebuild=rebuild)
     print(report.summary())
     return 0
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from bot.chunking import chunk_document, chunking_fingerprint
 from bot.documents import Skipped, SourceFile, discover, load_document
-from bot.embedding import Embedder
+from bot.embedding import Embedder, SpanEmbedder, embed_separately
 from bot.errors import DocumentError, IndexBusyError
 from bot.glossary import learn_acronyms
 from bot.settings import ChunkingSettings
@@ -40,7 +40,7 @@ from bot.store import (
 from bot.types import Passage
 
 log = logging.getLogger(__name__)
-EMBED_BATCH = 256  # texts per call to the embedder, so the progress bar moves
+EMBED_BATCH = 256  # passages per call to the embedder, so the progress bar moves
 NAMES_SHOWN = 10  # file names listed per line of the summary
 
 
@@ -282,17 +282,33 @@ def _reusable(
     return kept, vectors
 
 
-def _embed(texts: list[str], embedder: Embedder, show_progress: bool) -> np.ndarray:
-    """Embed in batches, with a progress bar of texts when asked for."""
+def _embed(
+    passages: list[Passage], embedder: Embedder, show_progress: bool
+) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], int]:
+    """Each passage's vector and its sentences' vectors, and how many texts went through the model.
+
+    A `SpanEmbedder` decides how sentences get their vectors (MiniLM can pool them from the passage's own forward
+    pass); any other embedder embeds each sentence as well. Longest passages first, so a batch pads little.
+    """
     from tqdm import tqdm
 
-    parts = []
-    with tqdm(total=len(texts), desc="embedding", unit="text", disable=not show_progress or not texts) as bar:
-        for first in range(0, len(texts), EMBED_BATCH):
-            batch = texts[first : first + EMBED_BATCH]
-            parts.append(embedder.embed_passages(batch, show_progress=False))
+    ordered = sorted(passages, key=lambda p: -len(p.index_text))
+    vectors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    inputs = 0
+    with tqdm(total=len(ordered), desc="embedding", unit="passage", disable=not show_progress or not ordered) as bar:
+        for first in range(0, len(ordered), EMBED_BATCH):
+            batch = ordered[first : first + EMBED_BATCH]
+            shifts = [len(p.index_text) - len(p.text) for p in batch]  # sentences are offsets into p.text
+            spans = [[(s.start + shift, s.end + shift) for s in p.sentences] for p, shift in zip(batch, shifts,
+                                                                                               strict=True)]
+            texts = [p.index_text for p in batch]
+            embedded = (embedder.embed_with_spans(texts, spans) if isinstance(embedder, SpanEmbedder)
+                        else embed_separately(texts, spans, embedder.embed_passages))
+            inputs += embedded.model_inputs
+            for passage, vector, sentences in zip(batch, embedded.texts, embedded.spans, strict=True):
+                vectors[passage.passage_id] = (vector, sentences)
             bar.update(len(batch))
-    return np.vstack(parts).astype(np.float32) if parts else np.zeros((0, embedder.dimension), np.float32)
+    return vectors, inputs
 
 
 def _vectors(
@@ -300,25 +316,9 @@ def _vectors(
     show_progress: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Passage and sentence vectors in order, embedding only what `reused` does not hold."""
-    to_embed: list[str] = []
-    for passage in passages:
-        if passage.passage_id not in reused:
-            to_embed.append(passage.index_text)
-            to_embed.extend(passage.sentence_text(span) for span in passage.sentences)
-    fresh = _embed(to_embed, embedder, show_progress)
-    passage_rows: list[np.ndarray] = []
-    sentence_rows: list[np.ndarray] = []
-    cursor = 0
-    for passage in passages:
-        if passage.passage_id in reused:
-            vector, sentences = reused[passage.passage_id]
-        else:
-            count = len(passage.sentences)
-            vector, sentences = fresh[cursor], fresh[cursor + 1 : cursor + 1 + count]
-            cursor += 1 + count
-        passage_rows.append(vector)
-        sentence_rows.append(sentences)
+    fresh, embedded = _embed([p for p in passages if p.passage_id not in reused], embedder, show_progress)
+    rows = [reused.get(p.passage_id) or fresh[p.passage_id] for p in passages]
     empty = np.zeros((0, embedder.dimension), np.float32)
-    passage_matrix = np.vstack(passage_rows).astype(np.float32) if passage_rows else empty
-    sentence_matrix = np.vstack(sentence_rows).astype(np.float32) if sentence_rows else empty
-    return passage_matrix, sentence_matrix, len(to_embed)
+    passage_matrix = np.vstack([vector for vector, _ in rows]).astype(np.float32) if rows else empty
+    sentence_matrix = np.vstack([sentences for _, sentences in rows]).astype(np.float32) if rows else empty
+    return passage_matrix, sentence_matrix, embedded

@@ -61,14 +61,26 @@ class HybridRetriever:
             part.text if len(content_terms(part.text)) >= 3 or part.text == subject else f"{part.text} ({subject})"
             for part in parts
         ]
+        expanded = [expand_query(text, self._index.manifest.acronyms) for text in (question, *part_questions)]
         if isinstance(self._embedder, QueryBatcher):  # one forward pass for all, then each retrieval finds its own
-            acronyms = self._index.manifest.acronyms
-            self._embedder.embed_queries([expand_query(text, acronyms) for text in (question, *part_questions)])
-        whole = self._retrieve_one(question, top_k)
-        part_retrievals = tuple(self._retrieve_one(text, top_k) for text in part_questions)
+            self._embedder.embed_queries(expanded)
+        dense = self._dense_ids([self._embedder.embed_query(text) for text in expanded])  # and one Chroma query
+        whole = self._retrieve_one(question, top_k, dense[0])
+        part_retrievals = tuple(
+            self._retrieve_one(text, top_k, ids) for text, ids in zip(part_questions, dense[1:], strict=True)
+        )
         return replace(whole, parts=part_retrievals)
 
-    def _retrieve_one(self, question: str, top_k: int | None) -> Retrieval:
+    def _dense_ids(self, query_vectors: list[np.ndarray]) -> list[list[str]]:
+        """The nearest passages to each vector, from one Chroma query (none in lexical mode or an empty index)."""
+        count = len(self._index.passages)
+        if self._settings.mode not in ("hybrid", "dense") or count == 0:
+            return [[] for _ in query_vectors]
+        candidates = min(self._settings.candidates, count)
+        result = self._index.collection.query(query_embeddings=query_vectors, n_results=candidates, include=[])
+        return [list(ids) for ids in result["ids"]]
+
+    def _retrieve_one(self, question: str, top_k: int | None, dense_ids: list[str] | None = None) -> Retrieval:
         index = self._index
         expanded = expand_query(question, index.manifest.acronyms)
         query_vector = self._embedder.embed_query(expanded)
@@ -82,11 +94,9 @@ class HybridRetriever:
             return Retrieval(question, expanded, query_vector, terms, (), question_terms, alternatives)
         candidates = min(self._settings.candidates, count)
         mode = self._settings.mode
-        dense_ids: list[str] = []
+        if dense_ids is None:
+            dense_ids = self._dense_ids([query_vector])[0]
         lexical_ids: list[str] = []
-        if mode in ("hybrid", "dense"):
-            result = index.collection.query(query_embeddings=[query_vector], n_results=candidates, include=[])
-            dense_ids = list(result["ids"][0])
         if mode in ("hybrid", "lexical"):
             search_terms = terms + _stand_ins(terms, index)
             lexical_ids = [index.passages[row].passage_id for row, _ in index.lexical.rank(search_terms, candidates)]

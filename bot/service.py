@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from bot.answering import ExtractiveAnswerer
 from bot.chunking import chunking_fingerprint
-from bot.embedding import Embedder, MiniLMEmbedder
+from bot.embedding import Embedder, open_embedder
 from bot.errors import IndexNotBuiltError
 from bot.ingest import IngestReport, index_is_current, ingest
 from bot.intent import normalise_question
@@ -63,7 +63,7 @@ class QuestionAnswerer:
     def open(cls, settings: Settings, embedder: Embedder | None = None,
              answerer: Answerer | None = None) -> QuestionAnswerer:
         """Load the model and the index, first bringing the index up to date when `auto_ingest` is on."""
-        embedder = embedder or MiniLMEmbedder()
+        embedder = embedder or open_embedder(settings.embedding)
         current = settings.corpus_dir.is_dir() and index_is_current(
             settings.corpus_dir, settings.index_dir, embedder.model_id, settings.chunking)
         if settings.auto_ingest and settings.corpus_dir.is_dir() and not current:

@@ -25,6 +25,21 @@ class ChunkingSettings(BaseModel):
     min_words: int = Field(25, ge=1, le=200, description="Shorter paragraphs join the next one in the section.")
 
 
+class EmbeddingSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    backend: Literal["torch", "onnx"] = Field(
+        "onnx", description="onnx: ONNX Runtime over an export of the bundled weights (the same vectors to 1e-6, "
+        "about 0.6x the time a question), made once, on first use, in `onnx_dir`; torch: sentence-transformers."
+    )
+    onnx_dir: Path | None = Field(
+        None, description="Where the ONNX export is kept; by default an `onnx` folder inside the installed model."
+    )
+    sentence_vectors: Literal["separate", "pooled"] = Field(
+        "separate", description="separate: each sentence of a passage embedded on its own (about 4 texts a "
+        "passage); pooled: taken from the passage's own forward pass (twice as fast to ingest; see README)."
+    )
+
+
 class RetrievalSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     mode: Literal["hybrid", "dense", "lexical"] = Field(
@@ -118,6 +133,7 @@ class Settings(BaseSettings):
     limits: LimitSettings = LimitSettings()
     conversation: ConversationSettings = ConversationSettings()
     chunking: ChunkingSettings = ChunkingSettings()
+    embedding: EmbeddingSettings = EmbeddingSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     answer: AnswerSettings = AnswerSettings()
 

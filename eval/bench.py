@@ -78,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    for noisy in ("httpx", "sentence_transformers", "chromadb", "bot", "bm25s", "llama_index", "eval.peers"):
+    for noisy in ("httpx", "httpx2", "sentence_transformers", "chromadb", "bot", "bm25s", "llama_index", "eval.peers"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     skip = frozenset(s.strip() for s in args.skip.split(",") if s.strip())
     unknown = skip - set(SECTIONS)
@@ -133,6 +133,7 @@ def run(plan: Plan) -> dict[str, Any]:
     default_threads()  # before the product sets any
     embedder = MiniLMEmbedder()
     settings = _seed_settings(plan)
+    results["embedding_backend"] = settings.embedding.backend
     ingestion = None
     if any(plan.runs(section) for section in ("ingest", "onnx", "reingest", "scale")):
         log.info(
@@ -142,19 +143,20 @@ def run(plan: Plan) -> dict[str, Any]:
             plan.corpus, plan.work, plan.copies, embedder, settings.chunking, with_onnx=plan.runs("onnx")
         )
         results["ingest"] = ingestion.figures
+        ingestion.default_backend = settings.embedding.backend
     if plan.runs("reingest") and ingestion is not None:
         log.info("re-ingest of an unchanged corpus")
         results["reingest"] = measure_reingest(ingestion, embedder)
     if plan.runs("ask") or plan.runs("peers"):
         log.info("ask: %d questions, turn about with the floor", len(plan.questions))
-        onnx_file = ingestion.onnx_file if ingestion else None
+        onnx_dir = ingestion.onnx_dir if ingestion else None
         results["ask"] = measure_asks(
             settings,
             plan.questions,
             embedder,
             with_api=plan.runs("ask"),
             with_peer=plan.runs("peers"),
-            onnx_file=onnx_file,
+            onnx_dir=onnx_dir,
         )
     if plan.runs("scale") and ingestion is not None:
         log.info("scale: %s passages%s", ", ".join(f"{n:,}" for n in plan.sizes), " (embedded)" if plan.full else "")
@@ -171,6 +173,9 @@ def run(plan: Plan) -> dict[str, Any]:
         )
     if plan.runs("cold-start"):
         log.info("cold start of python app.py")
+        from bot.embedding import open_embedder
+
+        open_embedder(settings.embedding)  # the ONNX export, made once, is part of the setup like the index
         if not (settings.index_dir / "CURRENT").is_file():
             from bot.service import build_index
 

@@ -1,4 +1,5 @@
-"""Ask latency, measured turn about: the floor, our library, our API, the ONNX backend and the llama-index peer.
+"""Ask latency, measured turn about: the floor, our library (as configured, and on torch), our API, a library over
+an index built with the ONNX backend, and the llama-index peer.
 
 Each question goes to every system in turn (the order rotating from one question to the next), so a
 burst of load from another process falls on all of them alike and the ratios hold when the absolute
@@ -15,7 +16,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from bot.embedding import QUERY_THREADS, Embedder, MiniLMEmbedder
+from bot.embedding import QUERY_THREADS, Embedder, open_embedder
 from bot.formatting import answer_to_json
 from bot.lexical import content_terms
 from bot.service import QuestionAnswerer, build_index
@@ -35,7 +36,7 @@ def measure_asks(
     embedder: Embedder,
     with_api: bool,
     with_peer: bool,
-    onnx_file: Path | None,
+    onnx_dir: Path | None,
 ) -> dict[str, Any]:
     """p50/p95 of every system over the same questions, ratios to the floor, and each system's recall@5."""
     import torch
@@ -53,12 +54,14 @@ def measure_asks(
         index.collection.query(query_embeddings=[vector], n_results=min(candidates, len(index.passages)), include=[])
         index.lexical.rank(content_terms(question), candidates)
 
-    library = QuestionAnswerer.open(settings, embedder)
+    library = QuestionAnswerer.open(settings, open_embedder(settings.embedding))  # the product as configured
     systems: dict[str, Callable[[str], Any]] = {"floor": floor, "library": library.ask}
+    if settings.embedding.backend != "torch":  # the same library with the model on torch, as the floor has it
+        systems["torch library"] = QuestionAnswerer.open(settings, embedder).ask
     with ExitStack() as stack:
         if with_api:
             systems["api"] = _api_asker(settings, stack)
-        return _measure(systems, settings, questions, library, onnx_file, with_peer)
+        return _measure(systems, settings, questions, library, onnx_dir, with_peer)
 
 
 def _measure(
@@ -66,11 +69,11 @@ def _measure(
     settings: Settings,
     questions: Sequence[Question],
     library: QuestionAnswerer,
-    onnx_file: Path | None,
+    onnx_dir: Path | None,
     with_peer: bool,
 ) -> dict[str, Any]:
-    if onnx_file is not None:
-        systems["onnx library"] = _onnx_asker(settings, onnx_file)
+    if onnx_dir is not None:
+        systems["onnx library"] = _onnx_asker(settings, onnx_dir)
     if with_peer:
         from eval.peers import build_llama_index_peer
 
@@ -125,12 +128,12 @@ def _fingerprint(settings: Settings) -> str:
 
 
 def _api_asker(settings: Settings, stack: ExitStack) -> Callable[[str], Any]:
-    """POST /api/ask through FastAPI's TestClient on `create_app` (its own model, so no shared query cache)."""
+    """POST /api/ask through FastAPI's TestClient on `create_app` (its own embedder, so no shared query cache)."""
     from fastapi.testclient import TestClient
 
     import app
 
-    own = MiniLMEmbedder()
+    own = open_embedder(settings.embedding)
     app.desk.configure(settings, open_answerer=lambda s, e=None: QuestionAnswerer.open(s, e or own))
     client = stack.enter_context(TestClient(app.create_app(settings)))
     stack.callback(app.desk.reset)
@@ -143,11 +146,11 @@ def _api_asker(settings: Settings, stack: ExitStack) -> Callable[[str], Any]:
     return ask
 
 
-def _onnx_asker(settings: Settings, onnx_file: Path) -> Callable[[str], Any]:
+def _onnx_asker(settings: Settings, onnx_dir: Path) -> Callable[[str], Any]:
     """Our library over an index built and queried with the ONNX backend (its recall is compared with torch's)."""
-    from eval.bench_onnx import OnnxEmbedder
+    from bot.embedding_onnx import OnnxEmbedder
 
-    onnx = OnnxEmbedder(onnx_file)
+    onnx = OnnxEmbedder.open(onnx_dir)
     onnx_settings = settings.model_copy(update={"index_dir": settings.index_dir.parent / "seed-index-onnx"})
     build_index(onnx_settings, onnx)
     return QuestionAnswerer.open(onnx_settings, onnx).ask

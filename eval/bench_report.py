@@ -16,13 +16,15 @@ HOW = (
     "How each figure is taken:",
     "- *floor*: `SentenceTransformer.encode` of the question (one torch thread, as the product embeds questions), "
     "a Chroma query for 30 and a BM25 top 30 on the same index; asked turn about with every system, question by "
-    "question. *library*: `QuestionAnswerer.ask`; *API*: `POST /api/ask` through FastAPI's TestClient on "
-    "`create_app` (conversation and SQLite record included); *ONNX backend*: the library over an index built and "
-    "queried with MiniLM exported here to ONNX (`eval/bench_onnx.py`, not the product's default); *llama-index*: "
-    "the stock `VectorStoreIndex` peer of `eval/peers.py`, retrieval only.",
-    "- *ingestion*: the product's ingest of shuffled copies of the seed documents, which embeds every passage and "
-    "each of its sentences (the answerer scores sentences by their own vectors); *bare encode*: "
-    "`SentenceTransformer.encode` of the same passages' text, half before and half after the build.",
+    "question. *library*: `QuestionAnswerer.ask` with the product's settings (embedding.backend as the table says); "
+    "*library on torch*: the same with the model on sentence-transformers, as the floor has it; *API*: `POST "
+    "/api/ask` through FastAPI's TestClient on `create_app` (conversation and SQLite record included); *index "
+    "built with ONNX*: the library over an index built and queried with the ONNX backend "
+    "(`bot/embedding_onnx.py`); *llama-index*: the stock `VectorStoreIndex` peer of `eval/peers.py`, retrieval only.",
+    "- *ingestion*: the product's ingest of shuffled copies of the seed documents, which by default embeds every "
+    "passage and each of its sentences (the answerer scores sentences by their own vectors); *pooled sentences*: "
+    "`embedding.sentence_vectors = \"pooled\"`, each sentence's vector taken from its passage's forward pass; "
+    "*bare encode*: `SentenceTransformer.encode` of the same passages' text, half before and half after each build.",
     "- *re-ingest*: the same ingest again on the unchanged folder; *full build* is the build above.",
     "- *scale*: derived passages (jittered copies of real vectors, made-up words added so the vocabulary grows); "
     "each size is opened by a fresh process as the app does, which asks every question and reports its peak "
@@ -58,13 +60,54 @@ def _row(
     }
 
 
+def _ingest_rows(ingest: dict[str, Any]) -> list[dict[str, Any]]:
+    """Ingestion with the default sentence vectors (each embedded alone) and pooled ones, torch and ONNX; each
+    against bare torch encode timed around that same build."""
+
+    def bare(row: dict[str, Any]) -> str:
+        return f"bare torch encode {row.get('bare_torch_per_second', ingest['bare_passages_per_second']):.1f}/s"
+
+    share = ingest["embed_seconds"] / ingest["build_seconds"]
+    rows = [
+        _row("ingestion, torch", f"{ingest['passages_per_second']:.1f} passages/s", bare(ingest), ingest["ratio"],
+             "≥ 0.8×", ingest["ratio"] >= 0.8),
+        _row("ingestion, time in the model", f"{ingest['embed_seconds']:.1f} s of {ingest['build_seconds']:.1f} s "
+             f"({share:.0%})", f"{ingest['texts_embedded'] / ingest['passages']:.1f} texts embedded a passage "
+             "(the passage and each sentence)", None, "—", None),
+    ]
+    pooled = ingest.get("pooled")
+    if pooled:
+        rows.append(_row("ingestion, torch, pooled sentences", f"{pooled['passages_per_second']:.1f} passages/s",
+                         bare(pooled), pooled["ratio"], "≥ 0.8×", pooled["ratio"] >= 0.8))
+    onnx = ingest.get("onnx", {})
+    if "passages_per_second" in onnx:
+        rows.append(_row("ingestion, ONNX", f"{onnx['passages_per_second']:.1f} passages/s", bare(onnx),
+                         onnx["ratio_to_bare_torch"], "≥ 1.5×", onnx["ratio_to_bare_torch"] >= 1.5))
+        if "pooled" in onnx:
+            row = onnx["pooled"]
+            rows.append(_row("ingestion, ONNX, pooled sentences", f"{row['passages_per_second']:.1f} passages/s",
+                             bare(row), row["ratio_to_bare_torch"], "≥ 1.5×", row["ratio_to_bare_torch"] >= 1.5))
+        rows.append(_row("bare encode, ONNX", f"{onnx['bare_passages_per_second']:.1f} passages/s",
+                         f"bare torch encode {onnx['bare_torch_bracket_per_second']:.1f}/s",
+                         onnx["bare_ratio_to_bare_torch"], "—", None))
+    elif onnx:
+        rows.append(_row("ingestion, ONNX", "skipped", onnx.get("skipped", ""), None, "≥ 1.5×", None))
+    return rows
+
+
 def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per target of the issue: the figure, what it is measured against, the ratio, and whether it is met."""
     rows: list[dict[str, Any]] = []
     ask = results.get("ask", {}).get("systems", {})
     floor = ask.get("floor")
     if floor:
-        for name, label in (("library", "library"), ("api", "API (TestClient)"), ("onnx library", "ONNX backend")):
+        backend = results.get("embedding_backend", "torch")
+        for name, label, judged in (
+            ("library", f"library ({backend} backend)", True),
+            ("api", f"API (TestClient, {backend} backend)", True),
+            ("torch library", "library on torch", False),
+            ("onnx library", "library, index built with ONNX", False),
+        ):
             if name in ask:
                 ratio = ask[name]["p50_ms"] / floor["p50_ms"]
                 rows.append(
@@ -73,11 +116,11 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                         f"{ask[name]['p50_ms']:.1f} ms",
                         f"floor {floor['p50_ms']:.1f} ms",
                         ratio,
-                        "≤ 1.3× floor" if name != "onnx library" else "—",
-                        ratio <= 1.3 if name != "onnx library" else None,
+                        "≤ 1.3× floor" if judged else "—",
+                        ratio <= 1.3 if judged else None,
                     )
                 )
-        for name, label in (("library", "library"), ("api", "API (TestClient)")):
+        for name, label in (("library", "library"), ("api", "API (TestClient)"), ("torch library", "library on torch")):
             if name in ask:
                 rows.append(
                     _row(
@@ -91,59 +134,15 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 )
     ingest = results.get("ingest")
     if ingest:
-        rows.append(
-            _row(
-                "ingestion, torch",
-                f"{ingest['passages_per_second']:.1f} passages/s",
-                f"bare encode {ingest['bare_passages_per_second']:.1f}/s",
-                ingest["ratio"],
-                "≥ 0.8×",
-                ingest["ratio"] >= 0.8,
-            )
-        )
-        share = ingest["embed_seconds"] / ingest["build_seconds"]
-        rows.append(
-            _row(
-                "ingestion, time in the model",
-                f"{ingest['embed_seconds']:.1f} s of {ingest['build_seconds']:.1f} s ({share:.0%})",
-                f"{ingest['texts_embedded'] / ingest['passages']:.1f} texts embedded a passage "
-                "(the passage and each sentence)",
-                None,
-                "—",
-                None,
-            )
-        )
-        onnx = ingest.get("onnx", {})
-        if "passages_per_second" in onnx:
-            rows.append(
-                _row(
-                    "ingestion, ONNX",
-                    f"{onnx['passages_per_second']:.1f} passages/s",
-                    f"bare torch encode {ingest['bare_passages_per_second']:.1f}/s",
-                    onnx["ratio_to_bare_torch"],
-                    "≥ 1.5×",
-                    onnx["ratio_to_bare_torch"] >= 1.5,
-                )
-            )
-            rows.append(
-                _row(
-                    "bare encode, ONNX",
-                    f"{onnx['bare_passages_per_second']:.1f} passages/s",
-                    f"bare torch encode {ingest['bare_passages_per_second']:.1f}/s",
-                    onnx["bare_ratio_to_bare_torch"],
-                    "—",
-                    None,
-                )
-            )
-        elif onnx:
-            rows.append(_row("ingestion, ONNX", "skipped", onnx.get("skipped", ""), None, "≥ 1.5×", None))
-    if "onnx library" in ask and "recall_at_5" in ask.get("library", {}):
-        points = 100 * (ask["onnx library"]["recall_at_5"] - ask["library"]["recall_at_5"])
+        rows += _ingest_rows(ingest)
+    torch_run = ask.get("torch library") or ask.get("library", {})
+    if "onnx library" in ask and "recall_at_5" in torch_run:
+        points = 100 * (ask["onnx library"]["recall_at_5"] - torch_run["recall_at_5"])
         rows.append(
             _row(
                 "recall@5, ONNX index",
                 f"{ask['onnx library']['recall_at_5']:.3f}",
-                f"torch {ask['library']['recall_at_5']:.3f}",
+                f"torch {torch_run['recall_at_5']:.3f}",
                 None,
                 "within 1 point",
                 abs(points) <= 1.0,

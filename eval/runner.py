@@ -104,10 +104,10 @@ def run_questions(
     settings: Settings, questions: Sequence[Question], ingest_first: bool
 ) -> list[dict[str, Any]]:
     """Answer each question with the real service; the results keep the CLI's `--json` fields."""
-    from bot.embedding import MiniLMEmbedder
+    from bot.embedding import open_embedder
     from bot.service import build_index
 
-    embedder = MiniLMEmbedder()
+    embedder = open_embedder(settings.embedding)
     if ingest_first:
         log.info(build_index(settings, embedder).summary())
     return answer_questions(product_system("ours", settings, embedder), questions)
@@ -150,7 +150,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     # An index named without its corpus is answered from as it is, never rebuilt from ./corpus behind its back.
     auto_ingest = False if args.index is not None and args.corpus is None else None
     settings = load_settings(args.config, corpus_dir=args.corpus, index_dir=index, auto_ingest=auto_ingest)
-    embedder = _embedder()
+    embedder = _embedder(settings)
     if args.corpus is not None:
         from bot.service import build_index
 
@@ -162,7 +162,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     names = [n.strip() for n in args.systems.split(",") if n.strip()] if args.compare else ["ours"]
     if names[0] != "ours":
         names = ["ours", *[n for n in names if n != "ours"]]
-    systems = open_systems(names, settings, embedder, make_embedder=_embedder)
+    systems = open_systems(names, settings, embedder, make_embedder=lambda: _embedder(settings))
     runs = []
     for system in systems:
         log.info("answering %d questions with %s", len(questions), system.name)
@@ -198,10 +198,10 @@ def _pin_threads(count: int) -> None:
         torch.set_num_threads(count)
 
 
-def _embedder() -> Any:
-    from bot.embedding import MiniLMEmbedder
+def _embedder(settings: Settings) -> Any:
+    from bot.embedding import open_embedder
 
-    return MiniLMEmbedder()
+    return open_embedder(settings.embedding)
 
 
 def _zero_threshold(settings: Settings) -> Settings:
@@ -244,7 +244,7 @@ def _baseline(
     run = run_system(product_system("ours", settings, embedder), questions)
     if args.update_baseline:
         # twice, each question's latency the faster: the baseline should not record a busy moment
-        again = run_system(product_system("ours", settings, _embedder()), questions)
+        again = run_system(product_system("ours", settings, _embedder(settings)), questions)
         changing = unstable(run.records, again.records)
         if changing:
             raise EvalError(
@@ -268,7 +268,7 @@ def _baseline(
     result = check_gate(baseline, questions, run.records)
     if result.latency_only:
         log.info("only latency regressed; measuring once more to tell a slow machine from slow code")
-        again = run_system(product_system("ours", settings, _embedder()), questions)
+        again = run_system(product_system("ours", settings, _embedder(settings)), questions)
         result = check_gate(baseline, questions, fastest_of(run.records, again.records))
     print(result.report())
     return 0 if result.passed else 1

@@ -124,3 +124,16 @@ def test_progress_bars_only_when_asked_or_on_a_terminal(tiny_corpus: Path, tmp_p
     _ingest(tiny_corpus, tmp_path / "shown", HashingEmbedder(), progress=True)
     err = capsys.readouterr().err
     assert "reading" in err and "embedding" in err and "3/3" in err
+
+
+def test_pooled_sentence_vectors_embed_each_passage_once_and_replace_a_separate_build(
+    tiny_corpus: Path, tmp_path: Path
+) -> None:
+    from bot.embedding import MiniLMEmbedder
+
+    separate = _ingest(tiny_corpus, tmp_path / "index", HashingEmbedder(model_id=MiniLMEmbedder(lazy=True).model_id))
+    report = _ingest(tiny_corpus, tmp_path / "index", MiniLMEmbedder(sentence_vectors="pooled"))  # type: ignore[arg-type]
+    passages = load_passages(_live(tmp_path / "index"))
+    assert report.unchanged == tuple(sorted(separate.added))  # re-embedded: the model id says how sentences were
+    assert report.passages <= report.embedded < sum(1 + len(p.sentences) for p in passages)
+    assert report.embedded == len(passages)  # no tiny passage is longer than the model's 256 tokens
