@@ -31,6 +31,7 @@ from bot.intent import (
     question_parts,
     satisfies,
     spelled_out,
+    states_purpose,
 )
 from bot.lexical import content_terms, synonym_table, terms_of
 from bot.retrieval import Retrieval
@@ -154,6 +155,14 @@ class ExtractiveAnswerer:
             best_score = contacts[0].score if contacts else best_score
         wanted_ids = identifiers(retrieval.question)
         wanted_dates = full_dates(retrieval.question)
+        named = [
+            term
+            for name in proper_names(retrieval.question)
+            if _is_acronym(name)
+            for term in terms_of(name)
+            if index.lexical.document_frequency.get(term, 0) <= max(2, 0.1 * index.lexical.size)  # distinctive
+        ]
+        topics = self._topic_terms(index)
         action = asked_action(part.text)
         action_terms = terms_of(action) if action else ()
         eligible = [
@@ -169,6 +178,10 @@ class ExtractiveAnswerer:
                 )
             )
             and all(_matches(term, _passage_terms(c.passage), retrieval.alternatives) for term in action_terms)
+            and all(  # 'When does B-CAP end?' is not answered by another project's end
+                _matches(term, c.terms | topics.get(_topic_of(c.passage), frozenset()), retrieval.alternatives)
+                for term in named
+            )
             and (
                 part.need is None
                 or satisfies(_with_header(c), part.need, question, part.count)
@@ -241,6 +254,8 @@ class ExtractiveAnswerer:
                     spelled = text.lower() + " " + (passage.section or "").lower()  # a heading may spell it out
                     kind_match = any(long_form in spelled for long_form in defined)
                 agent_bonus = 0.5 if part.need == "name" and kind_match and names_an_agent(text, question) else 0.0
+                if part.need is None and states_purpose(text, question):
+                    agent_bonus = 0.5
                 if part.need == "date" and kind_match and FULL_DATE.search(text):
                     agent_bonus = 0.25  # a day, month and year answers 'when' better than a year alone
                 if part.need == "duration" and kind_match:
@@ -314,6 +329,7 @@ class ExtractiveAnswerer:
                 and candidate.passage.sentences.index(candidate.span)
                 == candidate.passage.sentences.index(best.span) + 1
                 and candidate.score >= best.score * 0.9
+                and gain > 0  # a next sentence that adds none of the question's words only lengthens the answer
             )
             if (gain >= 0.25 * total or follows) and fits(candidate):
                 chosen.append(candidate)
@@ -583,6 +599,10 @@ def _only_intended(text: str, question: str) -> bool:
     asked = set(terms_of(question)) - {t for match in infinitive.finditer(question) for t in terms_of(match.group(1))}
     stated = set(terms_of(infinitive.sub(" ", text.lower())))
     return bool((intended & asked) - stated)
+
+
+def _is_acronym(name: str) -> bool:
+    return sum(ch.isupper() for ch in name) >= 2
 
 
 def _names_the_actor(text: str, action_terms: tuple[str, ...], question: str) -> bool:

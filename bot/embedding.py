@@ -61,7 +61,7 @@ class SpanEmbedder(Protocol):
     def embed_with_spans(self, texts: Sequence[str], spans: Sequence[Spans]) -> PassageVectors: ...
 
 
-def bundled_model_id(sha256: str = MODEL_SHA256, sentence_vectors: SentenceVectors = "separate") -> str:
+def bundled_model_id(sha256: str = MODEL_SHA256, sentence_vectors: SentenceVectors = "pooled") -> str:
     """The id an index records for the bundled model and how its sentence vectors were made, known without
     loading it: an index built one way is rebuilt when the other is configured."""
     return f"{MODEL_NAME}@{sha256[:12]}" + ("+pooled" if sentence_vectors == "pooled" else "")
@@ -103,7 +103,7 @@ class MiniLMEmbedder:
 
     def __init__(self, model_dir: Path | None = None, expected_sha256: str = MODEL_SHA256,
                  batch_size: int = 32, query_cache_size: int = 1024, query_threads: int = QUERY_THREADS,
-                 lazy: bool = False, sentence_vectors: SentenceVectors = "separate") -> None:
+                 lazy: bool = False, sentence_vectors: SentenceVectors = "pooled") -> None:
         """`lazy=True` checks the weights now but loads the model (seconds of imports) only when something is
         embedded: for a command that may find nothing to do, such as re-ingesting an unchanged corpus.
         `sentence_vectors` is how a passage's sentences are embedded (see `EmbeddingSettings`)."""

@@ -166,7 +166,7 @@ class OnnxEmbedder:
         onnx_file: Path,
         model_dir: Path | None = None,
         expected_sha256: str = MODEL_SHA256,
-        sentence_vectors: SentenceVectors = "separate",
+        sentence_vectors: SentenceVectors = "pooled",
         batch_size: int = 32,
         query_cache_size: int = 1024,
     ) -> None:
@@ -195,7 +195,7 @@ class OnnxEmbedder:
         self._cache_size = query_cache_size
 
     @classmethod
-    def open(cls, onnx_dir: Path | None = None, sentence_vectors: SentenceVectors = "separate") -> OnnxEmbedder:
+    def open(cls, onnx_dir: Path | None = None, sentence_vectors: SentenceVectors = "pooled") -> OnnxEmbedder:
         """The embedder over the export in `onnx_dir` (see `export_file`), exporting the bundled weights first
         when it is not there; one process exports at a time, the others wait and use its file."""
         target = export_file(onnx_dir)

@@ -673,3 +673,19 @@ def proper_names(question: str) -> list[str]:
         word = match.group(0).rstrip("'’").removesuffix("’s").removesuffix("'s")
         names += [part for part in re.split(r"[-’']", word) if part[:1].isupper() and not NOT_NAMES.fullmatch(part)]
     return names
+
+
+PURPOSE_QUESTION = re.compile(
+    r"\b(trying to (achieve|do)|aims?( at| to)?|goals?|purposes?|objectives?|what for|intended to|meant to|"
+    r"seeks? to|set out to|for what purpose)\b",
+    re.IGNORECASE,
+)
+PURPOSE = re.compile(
+    r"\b(aims?|aimed|objectives?|goals?|purposes?|seeks?|in order to|intended|designed to|so that|to ensure)\b",
+    re.IGNORECASE,
+)
+
+
+def states_purpose(text: str, question: str) -> bool:
+    """For 'what is the project trying to achieve?', a sentence that says what something is for ('aims to')."""
+    return bool(PURPOSE_QUESTION.search(question) and PURPOSE.search(text))

@@ -10,6 +10,7 @@ replaces CURRENT, so a query never sees a half-written index, whatever happens t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -234,11 +235,12 @@ class ChromaConnector:
     def write_collection(self, build: Path, name: str, passages: list[Passage], vectors: np.ndarray) -> None:
         client = self.client(build)
         if self.host:
-            try:
+            # absent is the normal case; Chroma raises different types for it
+            with contextlib.suppress(Exception):
                 client.delete_collection(name)
-            except Exception:  # noqa: BLE001 - absent is the normal case; Chroma raises different types for it
-                pass
-        collection = client.create_collection(name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
+        collection = client.create_collection(
+            name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
         batch = 2000
         for first in range(0, len(passages), batch):
             chunk = passages[first : first + batch]
@@ -270,10 +272,8 @@ class ChromaConnector:
 
     def drop_collection(self, build: Path, name: str) -> None:
         if self.host:
-            try:
+            with contextlib.suppress(Exception):  # already gone
                 self.client(build).delete_collection(name)
-            except Exception:  # noqa: BLE001 - already gone
-                pass
 
 
 class ServerCollection:

@@ -159,7 +159,7 @@ def test_near_misses_of_the_event_are_refused(pier_answerer: QuestionAnswerer, q
     [
         ("What does PFX stand for?", "never spell out"),
         ("How many dockers were killed at Pier 9 in Chattogram?", "never mention"),
-        ("What did the Port Board say on 4 May 2021?", "no sentence answers it"),
+        ("What did the Port Board call on coastal states to do on 4 May 2021?", "no sentence answers it"),
     ],
 )
 def test_questions_about_what_the_documents_never_name_are_refused(
@@ -238,3 +238,19 @@ def test_a_sentence_about_its_own_document_is_recognised(text: str, about_itself
     assert bool(ABOUT_ITSELF.match(text)) is about_itself
     assert ABOUT_A_DOCUMENT.search("what does the brief set out?")
     assert not ABOUT_A_DOCUMENT.search("what does the brief list as the board's role?")
+
+
+def test_a_distinctive_name_in_the_question_must_be_what_the_answer_is_about(
+    pier_answerer: QuestionAnswerer,
+) -> None:
+    answer = pier_answerer.ask("When does the PFX partnership end?")  # the renewal partnership's end is no answer
+    assert answer.abstained, answer.text
+
+
+def test_a_purpose_question_prefers_a_sentence_saying_what_it_is_for() -> None:
+    from bot.intent import states_purpose
+
+    question = "what is the pier project trying to achieve?"
+    assert states_purpose("The project aims to make the pier safe for dockers.", question)
+    assert not states_purpose("The project was funded by the Port Fund.", question)
+    assert not states_purpose("The project aims to make the pier safe.", "who funded the pier project?")
