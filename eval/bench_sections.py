@@ -22,7 +22,14 @@ import numpy as np
 
 from bot.chunking import chunk_document
 from bot.documents import discover, load_document
-from bot.embedding import Embedder, MiniLMEmbedder
+from bot.embedding import (
+    Embedder,
+    MiniLMEmbedder,
+    PassageVectors,
+    SpanEmbedder,
+    Spans,
+    embed_separately,
+)
 from bot.ingest import ingest
 from bot.settings import ChunkingSettings, Settings
 from bot.store import ChromaConnector, IndexFolder, load_passages, read_manifest
@@ -59,6 +66,17 @@ class TimedEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._inner.embed_query(text)
+
+    def embed_with_spans(self, texts: Sequence[str], spans: Sequence[Spans]) -> PassageVectors:
+        """As the inner embedder makes a passage's sentence vectors (pooled or separate), timed."""
+        started = time.perf_counter()
+        if isinstance(self._inner, SpanEmbedder):
+            embedded = self._inner.embed_with_spans(texts, spans)
+        else:
+            embedded = embed_separately(texts, spans, self._inner.embed_passages)
+        self.seconds += time.perf_counter() - started
+        self.texts += embedded.model_inputs
+        return embedded
 
 
 @lru_cache(maxsize=1)
