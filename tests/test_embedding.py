@@ -68,4 +68,4 @@ def test_pooled_sentences_share_the_passage_pass_and_cut_off_ones_are_embedded_a
     assert np.allclose(np.linalg.norm(sentences, axis=1), 1.0, atol=1e-5)
     assert np.allclose(sentences[1], pooled.embed_passages([last])[0], atol=1e-5)
     assert float(sentences[0] @ pooled.embed_query("Who inspects the harbour cranes?")) > 0.5
-    assert pooled.model_id == bundled_model_id(sentence_vectors="pooled") != bundled_model_id()
+    assert pooled.model_id == bundled_model_id() != bundled_model_id(sentence_vectors="separate")

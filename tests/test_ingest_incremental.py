@@ -131,7 +131,8 @@ def test_pooled_sentence_vectors_embed_each_passage_once_and_replace_a_separate_
 ) -> None:
     from bot.embedding import MiniLMEmbedder
 
-    separate = _ingest(tiny_corpus, tmp_path / "index", HashingEmbedder(model_id=MiniLMEmbedder(lazy=True).model_id))
+    separate_id = MiniLMEmbedder(lazy=True, sentence_vectors="separate").model_id
+    separate = _ingest(tiny_corpus, tmp_path / "index", HashingEmbedder(model_id=separate_id))
     report = _ingest(tiny_corpus, tmp_path / "index", MiniLMEmbedder(sentence_vectors="pooled"))  # type: ignore[arg-type]
     passages = load_passages(_live(tmp_path / "index"))
     assert report.unchanged == tuple(sorted(separate.added))  # re-embedded: the model id says how sentences were
