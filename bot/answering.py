@@ -99,7 +99,11 @@ class ExtractiveAnswerer:
         focus = question_focus(retrieval.question)
         focus_words = focus.split() if focus else []
         short = spelled_out(retrieval.question)
-        if short and short.lower() not in {known.lower() for known in index.manifest.acronyms}:
+        if (
+            short
+            and short.lower() not in {known.lower() for known in index.manifest.acronyms}
+            and not any(_in_brackets(short, hit.passage.text) for hit in hits)  # '… Centre (NFA)' spells it out
+        ):
             reason = f"the documents never spell out “{short}”"
             return replace(self._abstain(_DONT_SAY, reason, hits), confidence=min(confidence, 0.0))
         unknown = [name for name in proper_names(retrieval.question) if not index.lexical.knows_name(name)]
@@ -207,6 +211,9 @@ class ExtractiveAnswerer:
         defined = [
             long.lower() for short, long in index.manifest.acronyms.items() if _asks_what(short, retrieval.question)
         ]
+        bracketed = spelled_out(retrieval.question)  # an acronym the glossary could not pair: '… Centre (NFA)'
+        if bracketed and not defined:
+            defined = [f"({bracketed.lower()})"]
         candidates: list[Candidate] = []
         for rank, hit in enumerate(retrieval.hits):
             passage = hit.passage
@@ -599,6 +606,10 @@ def _only_intended(text: str, question: str) -> bool:
     asked = set(terms_of(question)) - {t for match in infinitive.finditer(question) for t in terms_of(match.group(1))}
     stated = set(terms_of(infinitive.sub(" ", text.lower())))
     return bool((intended & asked) - stated)
+
+
+def _in_brackets(short: str, text: str) -> bool:
+    return bool(re.search(rf"\(\s*{re.escape(short)}\s*\)", text))
 
 
 def _is_acronym(name: str) -> bool:

@@ -27,6 +27,7 @@ Need = Literal[
     "list",
     "place",
     "contact",
+    "address",
 ]
 
 KIND_PATTERNS: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
@@ -109,6 +110,8 @@ NEED_PATTERNS: tuple[tuple[Need, re.Pattern[str]], ...] = (
         ),
     ),
     ("percentage", re.compile(r"\b(percentage|per ?cent|what share|what proportion)\b|%")),
+    ("web address", re.compile(r"\b(what|which)('s|’s| is| are| was)? (the )?(\w+ )?websites?\b|\bwebsite (of|for)\b")),
+    ("address", re.compile(r"\b(the|its|their|postal|street|office|physical) address\b|\baddress of\b")),
 )
 
 PART_SPLIT = re.compile(
@@ -240,6 +243,11 @@ FREQUENCY = re.compile(
 PLACE = re.compile(
     r"(?:(?<=\bin )|(?<=\bat )|(?<=\bnear )|(?<=\bfrom ))(?:the )?[A-Z][a-z]+(?:[ -][A-Z][a-z]+)*"
 )
+ADDRESS = re.compile(  # a street address: '12 Kazi Nazrul Islam Avenue', 'Road No. 4', 'Dhaka-1212', 'PO Box 7'
+    r"\b\d+[A-Za-z]?,?\s+(?:[A-Z][\w'-]*\s+){1,4}(?:Road|Street|Avenue|Lane|Rd|St|Sarani|Way)\b"
+    r"|\b(?:Road|Street|Avenue|Lane|House|Plot)\s+(?:No\.?\s*)?\d+"
+    r"|\bP\.?\s?O\.?\s?Box\s+\d+|\b[A-Z][a-z]+-\d{4}\b"
+)
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 PHONE = re.compile(r"(?<!\w)\+?\d[\d\s().-]{5,}\d")
 WEB = re.compile(r"https?://\S+|\bwww\.\S+|\b[\w-]+\.(org|com|gov|int|net|dk|bd)(/\S*)?\b", re.IGNORECASE)
@@ -307,6 +315,8 @@ def satisfies(text: str, need: Need, question: str, count: int | None = None) ->
         return bool(_new(PLACE, text, question))
     if need == "name":
         return bool(_new(NAME, text, question))
+    if need == "address":
+        return bool(ADDRESS.search(text))
     if need == "contact":
         return bool(CONTACT_DETAILS.search(text) and _new(NAME, text, question))
     if need == "list":
@@ -334,6 +344,7 @@ NEED_PATTERN: dict[Need, re.Pattern[str]] = {
     "list": re.compile(r"[^,;]+"),
     "place": PLACE,
     "contact": NAME,
+    "address": ADDRESS,
 }
 
 

@@ -104,7 +104,8 @@ The harbour inspectorate launches three new crane protocols each year.
 Pier renewal project
 
 The four-year renewal project rebuilt the north pier between 1 March 2015 and 30 June 2018, and it was funded by
-the Port Fund. The renewal partnership is set to continue till December 2030.
+the Port Fund. Its divers came from the Marine Diving Unit (SDK). The renewal partnership is set to continue till
+December 2030.
 
 Contacts
 
@@ -130,6 +131,7 @@ def pier_answerer(embedder, tmp_path_factory: pytest.TempPathFactory) -> Questio
         ("who do i talk to about the piers", "Tom Reyes"),
         ("when does the pier renewal partnership wrap up?", "December 2030"),
         ("Who funded the pier renewal project?", "Port Fund"),
+        ("What does SDK stand for?", "Marine Diving Unit"),  # a pair the glossary cannot spell
     ],
 )
 def test_answers_match_the_event_asked_about(pier_answerer: QuestionAnswerer, question: str, expected: str) -> None:
@@ -158,6 +160,7 @@ def test_near_misses_of_the_event_are_refused(pier_answerer: QuestionAnswerer, q
     ("question", "reason"),
     [
         ("What does PFX stand for?", "never spell out"),
+        ("What is the address of the Port Board?", "address"),
         ("How many dockers were killed at Pier 9 in Chattogram?", "never mention"),
         ("What did the Port Board call on coastal states to do on 4 May 2021?", "no sentence answers it"),
     ],

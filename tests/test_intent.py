@@ -279,3 +279,20 @@ def test_which_thing_wants_a_name(question: str) -> None:
 )
 def test_a_count_of_inspections(text: str, expected: bool) -> None:
     assert satisfies(text, "number", "how many inspections were carried out") is expected
+
+
+@pytest.mark.parametrize(
+    ("question", "need"),
+    [
+        ("What is the website of the Port Board?", "web address"),
+        ("What is the address of the Port Board?", "address"),
+        ("How does the board address crane safety?", None),
+    ],
+)
+def test_website_and_address_questions_need_one(question: str, need: str | None) -> None:
+    assert question_parts(question)[0].need == need
+
+
+def test_a_street_address() -> None:
+    assert satisfies("The board sits at 4 Kazi Nazrul Islam Avenue, Dhaka-1215.", "address", "")
+    assert not satisfies("The board met in March 2020 in Dhaka.", "address", "")
