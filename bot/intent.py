@@ -386,7 +386,17 @@ def question_focus(question: str) -> str | None:
     if not match:
         return None
     words = match.group("focus").lower().split()
+    if words and words[-1] in ("name", "names"):  # 'What was the name of the factory's owner?' is about an owner
+        named = NAME_OF.search(question)
+        words = [re.sub(r"['’]s?$", "", word) for word in named.group("np").lower().split()] if named else []
     return None if not words or words[-1] in GENERIC_FOCUS else " ".join(words)
+
+
+NAME_OF = re.compile(
+    r"\bnames? of (?:the |a |an )?(?P<np>(?:[\w’'-]+\s+){0,3}?[\w’'-]+?)"
+    r"(?=\s+(?:of|for|to|in|at|on|by|from|with|that|who|which|is|was|were|are)\b|\s*[?.!]|$)",
+    re.IGNORECASE,
+)
 
 
 CHAT_SPEAK = {
@@ -452,7 +462,7 @@ def normalise_question(question: str) -> str:
 COUNTED = re.compile(
     r"\bhow many\s+(?:more\s+|other\s+|additional\s+|different\s+|new\s+)?(?:[a-z][\w-]*\s+){0,3}?"
     r"(?P<noun>[a-z][\w-]*)\s+(?=(?:are|were|is|was|do|does|did|have|has|had|will|would|can|could|in|of|from|"
-    r"at|for|on|to|went|got|took|that|who|must|should|may|might|shall|need|needs|be)\b)"
+    r"at|for|on|to|went|got|took|that|who|must|should|may|might|shall|need|needs|be|[a-z]+ed)\b)"
 )
 
 
@@ -643,7 +653,11 @@ def asked_action(question: str) -> str | None:
     'Which donor funded it?' → 'owned', 'funded'), unless it says little or a date range would imply it."""
     from bot.lexical import terms_of
 
-    match = re.match(r"\s*who\s+(?:[a-z]+ly\s+)?([a-z]+)\b", question, re.IGNORECASE) or re.match(
+    match = (
+        re.match(r"\s*who\s+(?:was|were|is|are|has been|have been|had been|got|gets)\s+([a-z]+(?:ed|en))\b", question,
+                 re.IGNORECASE)
+        or re.match(r"\s*who\s+(?:[a-z]+ly\s+)?([a-z]+)\b", question, re.IGNORECASE)
+    ) or re.match(
         r"\s*(?:which|what)\s+(?:[a-z'’-]+\s+){1,3}?([a-z]+ed)\b", question, re.IGNORECASE
     )
     if not match or re.match(r"\s+(up|with|out|in|on|off|together|over|into)\b", question[match.end() :]):

@@ -296,3 +296,24 @@ def test_website_and_address_questions_need_one(question: str, need: str | None)
 def test_a_street_address() -> None:
     assert satisfies("The board sits at 4 Kazi Nazrul Islam Avenue, Dhaka-1215.", "address", "")
     assert not satisfies("The board met in March 2020 in Dhaka.", "address", "")
+
+
+@pytest.mark.parametrize(
+    ("question", "focus"),
+    [
+        ("What was the name of the pier's owner?", "pier owner"),
+        ("What is the name of the ferry?", "ferry"),
+        ("What is the name of the project in Albania?", "project"),
+    ],
+)
+def test_the_name_of_something_is_about_that_thing(question: str, focus: str) -> None:
+    assert question_focus(question) == focus
+
+
+def test_passive_who_questions_and_counted_subjects() -> None:
+    from bot.intent import asked_action
+
+    assert asked_action("Who was prosecuted for the fire?") == "prosecuted"
+    assert counted_noun("how many brands signed the accord?") == "brands"
+    assert not satisfies("The deal joined brands and retailers and two global unions.", "number",
+                         "how many brands signed the deal?")
