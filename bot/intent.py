@@ -522,6 +522,11 @@ def _asked_predicate(question: str, noun: str) -> frozenset[str] | None:
         r"(\s+(?:out|up|off)\b)?",
         question,
     )
+    active = re.search(
+        rf"\b{re.escape(noun)}\s+(?:(?:have|has|had)\s+)?(died|[a-z]+ed)\b(\s+(?:out|up|off)\b)?", question
+    )
+    if not match and active and set(terms_of(active.group(1))) & set(synonym_table()):
+        match = active  # 'how many people died': judged only for verbs of known meaning ('travelled' ~ 'visited'?)
     if not match or match.group(2) or match.group(1) in LIGHT_VERBS:
         return None  # 'carried out', 'set up' are said in many ways
     stems = set(terms_of(match.group(1)))
@@ -533,12 +538,16 @@ def _asked_predicate(question: str, noun: str) -> frozenset[str] | None:
 def _predicate_of(tokens: list[str], position: int, predicate: frozenset[str]) -> bool | None:
     """Whether the number's own clause says the asked thing happened to them: False for '112 workers were
     killed' when the injured are counted, True for '2,500 were injured', None when it says nothing."""
-    from bot.lexical import terms_of
+    from bot.lexical import synonym_table, terms_of
 
-    following = [token.lower() for token in tokens[position + 1 : position + 6]]
+    following = [token.lower() for token in tokens[position + 1 : position + 7]]
     for i, token in enumerate(following[:-1]):
-        if token in BE:
+        if token in BE or token in ("have", "has", "had"):  # '… were killed', '… officials have visited'
             said = set(terms_of(following[i + 1]))
+            if following[i + 1] in BE:
+                continue
+            if token not in BE and not said & set(synonym_table()):
+                return None  # an active verb of unknown meaning may say the same thing in other words
             return bool(said & predicate) if said else None
     return None
 

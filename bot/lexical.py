@@ -210,7 +210,7 @@ SYNONYM_GROUPS = (
     "country nation state",
     "course training programme program curriculum",
     "approach method model way strategy",
-    "run operate manage administer",
+    "run operate manage administer implement",
     "head lead direct chair",
     "create form establish set found",
     "job employment work occupation",

@@ -317,3 +317,15 @@ def test_passive_who_questions_and_counted_subjects() -> None:
     assert counted_noun("how many brands signed the accord?") == "brands"
     assert not satisfies("The deal joined brands and retailers and two global unions.", "number",
                          "how many brands signed the deal?")
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "expected"),
+    [
+        ("More than 40 officials have visited the port.", "how many people died in the storm?", False),
+        ("52 people died in the storm.", "how many people died in the storm?", True),
+        ("More than 40 officials have visited the port.", "how many officials have travelled to the port?", True),
+    ],
+)
+def test_a_count_said_with_an_active_verb(text: str, question: str, expected: bool) -> None:
+    assert satisfies(text, "number", question) is expected
