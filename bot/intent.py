@@ -375,7 +375,7 @@ GENERIC_FOCUS = frozenset(
     budget cost costs price name names kind kinds type types sort sorts else other others part parts role roles aim
     aims goal goals purpose purposes way ways reason reasons area areas thing things one ones main key end start
     title topic subject detail details level levels size total figure figures value values list person persons
-    people someone somebody individual""".split()
+    people someone somebody individual toll tally count""".split()
 )
 
 
@@ -483,7 +483,7 @@ def _number_near(text: str, noun: str, question: str, window: int = 4) -> bool:
     wanted = set(terms_of(noun))
     for term in list(wanted):
         wanted |= synonym_table().get(term, frozenset())
-    tokens = [m.group(0) for m in re.finditer(r"[^\W_]+(?:[-'’][^\W_]+)*|\d[\d,.]*", text)]
+    tokens = [m.group(0) for m in re.finditer(r"[^\W_]+(?:['’][^\W_]+)*|\d[\d,.]*", text)]  # 'eight-storey': 2
     noun_positions = [
         i
         for i, token in enumerate(tokens)

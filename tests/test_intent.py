@@ -329,3 +329,9 @@ def test_passive_who_questions_and_counted_subjects() -> None:
 )
 def test_a_count_said_with_an_active_verb(text: str, question: str, expected: bool) -> None:
     assert satisfies(text, "number", question) is expected
+
+
+def test_a_number_joined_to_its_noun_counts_it() -> None:
+    assert satisfies("The eight-storey building housed five garment factories.", "number",
+                     "how many storeys did the building have?")
+    assert question_focus("What was the death toll of the fire?") is None  # the kind of answer, not a topic
