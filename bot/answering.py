@@ -25,6 +25,7 @@ from bot.intent import (
     identifiers,
     names_an_agent,
     need_spans,
+    ordinal_forms,
     other_milestone,
     proper_names,
     question_focus,
@@ -107,6 +108,12 @@ class ExtractiveAnswerer:
             reason = f"the documents never spell out “{short}”"
             return replace(self._abstain(_DONT_SAY, reason, hits), confidence=min(confidence, 0.0))
         unknown = [name for name in proper_names(retrieval.question) if not index.lexical.knows_name(name)]
+        unknown += [  # 'the fourth phase' where the documents never say 'fourth' or '4th'
+            max(forms, key=len)
+            for forms in ordinal_forms(retrieval.question)
+            if not any(index.lexical.has(term) for form in forms if " " not in form for term in terms_of(form))
+            and not any(form in " ".join(hit.passage.index_text.lower().split()) for form in forms for hit in hits)
+        ]
         if focus_words and not _known(focus_words[-1], index):  # 'the minimum wage' where no wage is named
             unknown.insert(0, focus)
         if unknown:

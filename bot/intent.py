@@ -296,7 +296,7 @@ def satisfies(text: str, need: Need, question: str, count: int | None = None) ->
     if need == "amount of money":
         return bool(MONEY.search(text))
     if need == "percentage":
-        return bool(PERCENT.search(text))
+        return bool(PERCENT.search(text)) and _share_of_what_is_said(text, question)
     if need == "number":
         counted = PERCENT.sub(" ", text) if "percent" not in question and "%" not in question else text
         counted = YEAR.sub(" ", FULL_DATE.sub(" ", counted))
@@ -575,6 +575,42 @@ def _counts_another(tokens: list[str], position: int) -> bool:
 
 
 MAGNITUDES = frozenset({"hundred", "thousand", "million", "billion", "lakh", "crore", "percent", "per", "more"})
+
+
+def _share_of_what_is_said(text: str, question: str) -> bool:
+    """'What percentage of inspectors are women?' is not answered by '70% of inspectors were trained': the
+    word the share is said of must stand in the text (or a word of the same stem or meaning)."""
+    from bot.lexical import synonym_table, terms_of
+
+    match = re.search(
+        r"\b(?:percentage|per ?cent|share|proportion) of (?:the |all )?(?:[a-z]+ ){0,3}?[a-z]+ "
+        r"(?:are|were|is|was|have been|has been|had been|got) ([a-z]+)",
+        question,
+    )
+    if not match:
+        return True
+    wanted = set(terms_of(match.group(1)))
+    for term in list(wanted):
+        wanted |= synonym_table().get(term, frozenset())
+    said = set(terms_of(text))
+    return not wanted or bool(wanted & said) or any(len(w) >= 6 and t.startswith(w[:6]) for w in wanted for t in said)
+
+
+ORDINALS = {"second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9,
+            "tenth": 10}
+ORDINAL = re.compile(r"\b(" + "|".join(ORDINALS) + r")\s+(?:[a-z]+\s+)?(phase|edition|session|round|stage|meeting|"
+                     r"conference|report|plan|wave|cycle|term|year)\b", re.IGNORECASE)
+
+
+def ordinal_forms(question: str) -> list[set[str]]:
+    """For each 'fourth phase' in the question, the ways a text can say it: fourth, 4th, Phase 4."""
+    forms = []
+    for match in ORDINAL.finditer(question):
+        word, noun = match.group(1).lower(), match.group(2).lower()
+        number = ORDINALS[word]
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(number, "th")
+        forms.append({word, f"{number}{suffix}", f"{noun} {number}"})
+    return forms
 
 
 IDENTIFIER = re.compile(r"\b(?:No\.?\s?|C\.?\s?|Convention\s+)(\d{2,4})\b|(?<![\d,.])(\d{1,3}(?:,\d{3})+|\d{3,})\b")

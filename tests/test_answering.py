@@ -161,6 +161,7 @@ def test_near_misses_of_the_event_are_refused(pier_answerer: QuestionAnswerer, q
     [
         ("What does PFX stand for?", "never spell out"),
         ("What is the address of the Port Board?", "address"),
+        ("When does the third phase of the pier renewal begin?", "never mention"),
         ("How many dockers were killed at Pier 9 in Chattogram?", "never mention"),
         ("What did the Port Board call on coastal states to do on 4 May 2021?", "no sentence answers it"),
     ],

@@ -335,3 +335,17 @@ def test_a_number_joined_to_its_noun_counts_it() -> None:
     assert satisfies("The eight-storey building housed five garment factories.", "number",
                      "how many storeys did the building have?")
     assert question_focus("What was the death toll of the fire?") is None  # the kind of answer, not a topic
+
+
+def test_a_share_must_be_of_what_is_asked() -> None:
+    question = "what percentage of inspectors are women?"
+    assert not satisfies("70% of inspectors had been trained.", "percentage", question)
+    assert satisfies("About 30% of inspectors are women.", "percentage", question)
+    assert satisfies("70% of inspectors were trained.", "percentage", "what share of inspectors were trained?")
+
+
+def test_ordinals_in_a_question() -> None:
+    from bot.intent import ordinal_forms
+
+    assert ordinal_forms("When will the fourth phase begin?") == [{"fourth", "4th", "phase 4"}]
+    assert ordinal_forms("When was the first phase?") == []  # 'first' is too common to hold a text to
