@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +19,16 @@ from bot.service import Health, QuestionAnswerer
 from bot.serving import Desk
 from bot.settings import Settings
 from bot.types import Answer
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    """This process's environment without any BOT_* setting, plus `extra`: a child sees only what a test sets."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("BOT_")} | extra
+
+
+def ingest_command(corpus: Path, index: Path, *options: str) -> list[str]:
+    """`python -m bot ingest [OPTIONS] --corpus CORPUS --index INDEX`."""
+    return [sys.executable, "-m", "bot", "ingest", *options, "--corpus", str(corpus), "--index", str(index)]
 
 
 @contextmanager

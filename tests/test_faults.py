@@ -33,7 +33,7 @@ from bot.service import QuestionAnswerer, build_index
 from bot.settings import Settings
 from bot.store import ChromaConnector, IndexFolder, read_manifest
 from tests.conftest import ROOT, settings_for
-from tests.serving import records_path
+from tests.serving import ingest_command, records_path, subprocess_env
 
 pytestmark = pytest.mark.slow
 FIXED_QUESTIONS = (
@@ -46,11 +46,6 @@ NEW_DOCUMENT = (
     "# Tug boats\n\nEvery tug boat carries a zarnoscope for measuring hull strain. The zarnoscope "
     "reading is logged after each harbour tow by the tug master.\n"
 )
-
-
-def subprocess_env(**extra: str) -> dict[str, str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
-    return environ | extra
 
 
 def reference(settings: Settings, embedder) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
@@ -206,16 +201,7 @@ def test_ingest_killed_before_the_switch_leaves_a_consistent_index(built, embedd
     settings, expected = built
     (settings.corpus_dir / "tug-boats.md").write_text(NEW_DOCUMENT, encoding="utf-8")
     run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "ingest",
-            "--corpus",
-            str(settings.corpus_dir),
-            "--index",
-            str(settings.index_dir),
-        ],
+        ingest_command(settings.corpus_dir, settings.index_dir),
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -231,17 +217,7 @@ def test_ingest_killed_mid_build_leaves_a_consistent_index(built, embedder) -> N
     (settings.corpus_dir / "tug-boats.md").write_text(NEW_DOCUMENT, encoding="utf-8")
     builds_before = set(settings.index_dir.glob("build-*"))
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "ingest",
-            "--rebuild",
-            "--corpus",
-            str(settings.corpus_dir),
-            "--index",
-            str(settings.index_dir),
-        ],
+        ingest_command(settings.corpus_dir, settings.index_dir, "--rebuild"),
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -295,16 +271,7 @@ def test_a_second_writer_gets_a_clear_error_not_a_hang(built) -> None:  # type: 
     with ingest_lock(settings.index_dir):
         started = time.monotonic()
         run = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "bot",
-                "ingest",
-                "--corpus",
-                str(settings.corpus_dir),
-                "--index",
-                str(settings.index_dir),
-            ],
+            ingest_command(settings.corpus_dir, settings.index_dir),
             cwd=ROOT,
             capture_output=True,
             text=True,

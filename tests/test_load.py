@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
 import socket
 import sqlite3
@@ -23,6 +22,7 @@ import pytest
 
 from bot.service import QuestionAnswerer
 from tests.conftest import ROOT, SEED_CORPUS
+from tests.serving import ingest_command, subprocess_env
 
 pytestmark = pytest.mark.slow
 CLIENTS = 50
@@ -42,10 +42,6 @@ NEW_DOCUMENT = (
     "# Boiler inspections\n\nThe boiler inspectorate checks every textile boiler once a year with a "
     "quorvex gauge. Quorvex readings above the limit stop the boiler until it is repaired.\n"
 )
-
-
-def subprocess_env(**extra: str) -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("BOT_")} | extra
 
 
 @pytest.fixture()
@@ -146,14 +142,7 @@ def test_load_with_an_ingest_in_the_middle(served) -> None:  # type: ignore[no-u
             await quarter.wait()
             (corpus / "boiler-inspections.md").write_text(NEW_DOCUMENT, encoding="utf-8")
             process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                "ingest",
-                "--corpus",
-                str(corpus),
-                "--index",
-                str(index),
+                *ingest_command(corpus, index),
                 cwd=ROOT,
                 env=subprocess_env(),
                 stdout=asyncio.subprocess.DEVNULL,
