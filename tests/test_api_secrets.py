@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -15,6 +14,7 @@ import pytest
 from bot.service import build_index
 from bot.settings import load_settings
 from tests.conftest import ROOT
+from tests.serving import subprocess_env
 
 pytestmark = pytest.mark.slow
 TOKEN = "s3cret-Token-that-must-never-leak-7f3a9"
@@ -35,7 +35,7 @@ def test_token_is_in_no_log_and_no_record(embedder, tiny_corpus: Path, tmp_path:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     log_file = tmp_path / "app.log"
-    child_env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")} | environ
+    child_env = subprocess_env(**environ)
     with log_file.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "app.py", "--port", str(port)],
